@@ -1,0 +1,123 @@
+# InterviewGenius — build, run and test. `make run` and `make test` are all the set-up.
+# SAN=1 builds with ASan+UBSan into build-san/.
+
+PKGS      := libuv jansson libjwt libsodium sqlite3
+SAN       ?= 0
+ifeq ($(SAN),1)
+BUILD     ?= build-san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT       := -O1 -g
+FORTIFY   :=
+else
+BUILD     ?= build
+SANFLAGS  :=
+OPT       := -O2 -g
+FORTIFY   := -D_FORTIFY_SOURCE=2
+endif
+
+CC        ?= cc
+WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
+CFLAGS    += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -fstack-protector-strong $(FORTIFY) $(SANFLAGS) \
+             -Isrc -I$(BUILD)/gen -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
+LDFLAGS   += $(SANFLAGS)
+
+SRC       := $(shell find src -name '*.c' ! -path 'src/main.c' | sort)
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations_data.o
+MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
+BIN       := $(BUILD)/interviewgenius
+LIB       := $(BUILD)/libig.a
+
+UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' | sort)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PYTHON    := /usr/bin/python3
+PYTEST    := $(PYTHON) -m pytest -q -p no:cacheprovider
+
+.PHONY: all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench clean migrate
+
+all: $(BIN)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+$(BUILD)/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+run: deps $(BIN)
+	@mkdir -p var
+	$(BIN) migrate
+	$(BIN) serve
+
+migrate: $(BIN)
+	$(BIN) migrate
+
+test: deps
+	$(MAKE) $(BIN) $(UNIT_BIN)
+	$(MAKE) test-unit
+	$(MAKE) test-e2e
+
+test-unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+test-e2e: $(BIN)
+	IG_BIN=$(abspath $(BIN)) $(PYTEST) tests/e2e
+
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+             LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0
+
+check-san: deps
+	$(SAN_ENV) $(MAKE) SAN=1 test-unit test-e2e
+	$(SAN_ENV) $(MAKE) fuzz-replay
+
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_TIME ?= 30
+
+build-fuzz/%: tests/fuzz/%.c $(SRC)
+	@mkdir -p build-fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild-fuzz/gen -fsanitize=fuzzer,address,undefined \
+	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRC) build-fuzz/gen/migrations_data.c \
+	    $(LDLIBS)
+
+build-fuzz/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+fuzz-build: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
+
+# Replays every kept corpus and crash file once under the sanitizers.
+fuzz-replay: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
+	@scripts/fuzz.sh replay $(FUZZ_BIN)
+
+# Runs each fuzzer for FUZZ_TIME seconds, growing tests/fuzz/corpus/<name>/.
+fuzz: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
+	@scripts/fuzz.sh run $(FUZZ_TIME) $(FUZZ_BIN)
+
+bench: $(BIN)
+	bench/http.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(OBJ:.o=.d) $(BUILD)/src/main.d

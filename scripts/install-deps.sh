@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages the build, the server and the tests need; does nothing when all are
+# present. Uses sudo when not root.
+set -eu
+PKGS="build-essential pkg-config clang libclang-rt-14-dev
+libuv1-dev libhttp-parser-dev libwslay-dev libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev
+libcmocka-dev python3 python3-pytest python3-requests wrk curl"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Runs every cmocka unit-test binary given; prints a closing "N passed, N failed" line.
+set -u
+pass=0; fail=0
+for t in "$@"; do
+    if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
+done
+echo "unit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

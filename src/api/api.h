@@ -1,0 +1,113 @@
+/* The API layer: the application context every handler sees, the per-request call, and the
+ * dispatcher that connects the HTTP server to handlers. A request is matched, CORS- and
+ * rate-checked on the loop; its handler then runs on a worker thread (libuv's pool, or the
+ * password-hashing pool for routes that hash) and the envelope is written back on the loop. */
+#ifndef IG_API_API_H
+#define IG_API_API_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "api/messages.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/workpool.h"
+#include "http/ratelimit.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "services/auth.h"
+#include "store/store.h"
+
+/* Everything the API needs, owned by main; read-only while serving except where noted. */
+typedef struct api_app {
+    const ig_config *cfg;
+    ig_log *log;
+    uv_loop_t *loop;
+    ig_store *store;
+    auth_service *auth;
+    workpool *hash_pool;          /* password hashing */
+    ig_metrics *metrics;          /* loop thread only */
+    ratelimit_backend limiter;    /* thread-safe */
+    ratelimit_rule rl_default, rl_auth;
+    router *router;
+    http_server *server;
+    atomic_long in_flight;        /* requests received and not yet answered */
+    atomic_long queued;           /* handlers waiting for a libuv pool thread */
+} api_app;
+
+typedef struct api_call api_call;
+
+/* Route flags. */
+enum {
+    API_AUTH = 1,       /* needs a valid access token: c->id is filled before the handler */
+    API_JSON = 2,       /* the body is a JSON object: c->body is the parsed object */
+    API_HASH_POOL = 4,  /* runs on the hashing pool (it hashes or verifies a password) */
+    API_ON_LOOP = 8,    /* cheap and store-free: runs on the loop thread */
+    API_NO_LIMIT = 16,  /* exempt from rate limiting (health, metrics) */
+    API_AUTH_LIMIT = 32,/* also subject to the stricter RATELIMIT_AUTH per client IP */
+    API_RAW = 64,       /* the handler sets c->raw_body/raw_type instead of the envelope */
+};
+
+typedef struct api_route {
+    int flags;
+    void (*handle)(api_call *c);
+} api_route;
+
+/* One request. Allocated from the request pool: it dies with the exchange. */
+struct api_call {
+    api_app *app;
+    http_exchange *x;
+    http_request *req;
+    ig_pool *pool;
+    const router_route *route;
+    const api_route *def;
+    router_match match;
+    api_lang lang;
+    const char *cors_origin;       /* the Access-Control-Allow-Origin to send, or NULL */
+    ratelimit_result rl;           /* the default limit's state, for the headers */
+    bool rl_set;
+    auth_identity id;              /* valid when the route has API_AUTH */
+    json_t *body;                  /* API_JSON: the parsed object (decref'd with the pool) */
+    /* output */
+    int status;
+    msg_id message;                /* success message, or the error message when status >= 400 */
+    json_t *data;                  /* success data (stolen), decref'd with the pool */
+    json_t *details;               /* error details (stolen) */
+    char *raw_body;                /* API_RAW: malloc'd, freed with the pool */
+    size_t raw_len;
+    const char *raw_type;
+    int resp_flags;
+    char extra_headers[512];       /* "Name: value\r\n" lines added by handlers */
+    /* scheduling */
+    uv_work_t work;
+    workpool_job job;
+};
+
+/* Builds the router over the route table and wires the HTTP callbacks. */
+ig_status api_init(api_app *app, ig_err *err);
+void api_free(api_app *app);
+/* The callbacks to give http_server_new, with app as udata. */
+const http_callbacks *api_http_callbacks(void);
+
+/* Handler helpers (any thread). */
+void api_ok(api_call *c, int status, msg_id message, json_t *data);
+void api_fail(api_call *c, int status, msg_id message, json_t *details);
+/* Maps a service status to the envelope (e.g. IG_EIO → 500) and logs unexpected ones. */
+void api_fail_status(api_call *c, ig_status st, const ig_err *err);
+/* Adds "Name: value" to the response (handlers, before they return). */
+void api_header(api_call *c, const char *name, const char *value);
+/* A one-field validation error: {"field": ["message"]}. */
+void api_fail_field(api_call *c, const char *field, msg_id message);
+/* Hits a rate limit for key; false (and a 429 on c) when over. Thread-safe. */
+bool api_rate_limit(api_call *c, const char *key, const ratelimit_rule *rule);
+
+/* Route tables, one per API module. */
+extern const router_route api_auth_routes[];
+extern const size_t api_auth_routes_count;
+extern const router_route api_ops_routes[];
+extern const size_t api_ops_routes_count;
+
+#endif

@@ -1,0 +1,69 @@
+/* Configuration: the environment, then an optional .env file (the environment wins), then defaults.
+ * Names follow the seed (SECRET_KEY, DATABASE_URL, JWT_*, UPLOAD_FOLDER, ...). One config struct,
+ * owned by main, read-only after config_load. */
+#ifndef IG_CORE_CONFIG_H
+#define IG_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+typedef struct ig_config {
+    char env[32];            /* ENV: development | production | test */
+    char host[64];           /* HOST, default 0.0.0.0 */
+    int port;                /* PORT, default 5000 */
+    char data_dir[512];      /* DATA_DIR, default ./var */
+    char database_url[1024]; /* DATABASE_URL, default sqlite:///<DATA_DIR>/interviewgenius.db */
+    char redis_url[512];     /* REDIS_URL, optional */
+    char secret_key[256];    /* SECRET_KEY; generated into DATA_DIR when unset outside production */
+    char jwt_secret_key[256];/* JWT_SECRET_KEY; idem */
+    long jwt_access_expires; /* JWT_ACCESS_TOKEN_EXPIRES seconds, default 86400 */
+    long jwt_refresh_expires;/* JWT_REFRESH_TOKEN_EXPIRES seconds, default 2592000 */
+    char upload_folder[512]; /* UPLOAD_FOLDER, default <DATA_DIR>/uploads */
+    uint64_t max_content_length; /* MAX_CONTENT_LENGTH bytes, default 100 MiB (uploads) */
+    uint64_t max_json_body;  /* MAX_JSON_BODY bytes, default 1 MiB */
+    char openai_api_key[256];   /* OPENAI_API_KEY, optional */
+    char deepseek_api_key[256]; /* DEEPSEEK_API_KEY, optional */
+    int workers;             /* WORKERS: request thread pool size, default 4 */
+    int hash_workers;        /* HASH_WORKERS: password-hashing pool size, default 2 */
+    char log_level[16];      /* LOG_LEVEL: debug | info | warn | error, default info */
+    bool ratelimit_enabled;  /* RATELIMIT_ENABLED, default true */
+    char ratelimit_default[64]; /* RATELIMIT_DEFAULT, default "100 per hour" (per client IP) */
+    char ratelimit_auth[64];    /* RATELIMIT_AUTH, default "10 per minute" (register/login, per IP and per email) */
+    char cors_origins[1024]; /* CORS_ORIGINS: comma-separated origins or "*", default "*" */
+    int password_min_length; /* PASSWORD_MIN_LENGTH, default 8 */
+    unsigned long long pwhash_opslimit; /* PWHASH_OPSLIMIT, default libsodium's interactive */
+    size_t pwhash_memlimit;  /* PWHASH_MEMLIMIT bytes, default libsodium's interactive (64 MiB) */
+    int max_connections;     /* MAX_CONNECTIONS, default 10000 */
+    int max_header_size;     /* MAX_HEADER_SIZE bytes, default 16384 -> 431 */
+    int max_headers;         /* MAX_HEADERS count, default 100 -> 431 */
+    int header_timeout;      /* HEADER_TIMEOUT ms, default 10000 */
+    int body_timeout;        /* BODY_TIMEOUT ms: grace before BODY_MIN_RATE applies, default 30000 */
+    int body_idle_timeout;   /* BODY_IDLE_TIMEOUT ms, default 15000 */
+    long body_min_rate;      /* BODY_MIN_RATE bytes/s averaged, default 1024 */
+    int keepalive_timeout;   /* KEEPALIVE_TIMEOUT ms, default 5000 */
+    int shutdown_timeout;    /* SHUTDOWN_TIMEOUT ms to finish in-flight requests, default 30000 */
+    int db_pool_size;        /* DB_POOL_SIZE, default WORKERS + 2 */
+    int db_busy_timeout;     /* DB_BUSY_TIMEOUT ms, default 5000 */
+} ig_config;
+
+/* Fills cfg from env_path (.env; may not exist) and the environment. Invalid values are errors. */
+ig_status config_load(ig_config *cfg, const char *env_path, ig_err *err);
+
+/* Parses one .env text (KEY=VALUE lines, # comments, optional `export `, single or double quotes)
+ * and calls fn for each pair. Lengths are explicit; values are NUL-terminated copies valid only
+ * during the call. Returns IG_EINVAL with the line number on a malformed line. */
+typedef void (*config_pair_fn)(const char *key, const char *value, void *arg);
+ig_status config_parse_dotenv(const char *text, size_t len, config_pair_fn fn, void *arg, ig_err *err);
+
+/* Makes sure SECRET_KEY and JWT_SECRET_KEY are real: in production, missing or weak (< 32 bytes)
+ * secrets are an error; otherwise missing ones are generated once into <DATA_DIR>/secrets.env
+ * (mode 0600) and reused on every start. */
+ig_status config_ensure_secrets(ig_config *cfg, ig_err *err);
+
+/* Writes the configuration, secrets masked, as KEY=value lines (for `interviewgenius config`). */
+void config_dump(const ig_config *cfg, int fd);
+
+#endif

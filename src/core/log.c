@@ -1,0 +1,210 @@
+/* Structured JSON log lines: built with jansson, stamped, and written with one write(2) per event. */
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_MESSAGE_MAX 8192
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+ig_status log_level_parse(const char *name, log_level *out)
+{
+    if (name == NULL)
+        return IG_EINVAL;
+    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+        if (strcasecmp(name, level_names[i]) == 0) {
+            *out = (log_level)i;
+            return IG_OK;
+        }
+    }
+    if (strcasecmp(name, "warning") == 0) {
+        *out = IG_LOG_WARN;
+        return IG_OK;
+    }
+    return IG_EINVAL;
+}
+
+const char *log_level_name(log_level lvl)
+{
+    if ((unsigned)lvl < sizeof level_names / sizeof level_names[0])
+        return level_names[lvl];
+    return "unknown";
+}
+
+ig_status log_init(ig_log *lg, int fd, const char *level_name, ig_err *err)
+{
+    lg->fd = fd >= 0 ? fd : STDERR_FILENO;
+    lg->min = IG_LOG_INFO;
+    if (level_name == NULL)
+        return IG_OK;
+    if (log_level_parse(level_name, &lg->min) != IG_OK)
+        return status_errf(err, IG_EINVAL, "LOG_LEVEL must be debug, info, warn or error (got '%.32s')",
+                           level_name);
+    return IG_OK;
+}
+
+bool log_enabled(const ig_log *lg, log_level lvl)
+{
+    return lg != NULL && lvl >= lg->min;
+}
+
+/* Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 when it is invalid
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+/* A JSON string of s; invalid UTF-8 bytes become U+FFFD instead of failing the whole line. */
+static json_t *json_string_lossy(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j != NULL)
+        return j;
+    size_t n = strlen(s);
+    if (n > (SIZE_MAX - 1) / 3)
+        return NULL;
+    char *out = malloc(n * 3 + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (len == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    j = json_stringn(out, o);
+    free(out);
+    return j;
+}
+
+static void format_time(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000L);
+}
+
+/* Writes the whole line, retrying on EINTR and short writes (a short write is the one case where a
+ * line may still be split, e.g. a pipe line longer than PIPE_BUF). */
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void log_emit(const ig_log *lg, log_level lvl, const char *event, json_t *fields)
+{
+    json_t *obj = NULL;
+    char *line = NULL;
+    if (!log_enabled(lg, lvl))
+        goto out;
+
+    char ts[40];
+    format_time(ts, sizeof ts);
+    obj = json_object();
+    if (obj == NULL || json_object_set_new(obj, "time", json_string(ts)) != 0 ||
+        json_object_set_new(obj, "level", json_string(log_level_name(lvl))) != 0 ||
+        json_object_set_new(obj, "event", json_string_lossy(event ? event : "")) != 0)
+        goto oom;
+    if (json_is_object(fields)) {
+        const char *key;
+        json_t *val;
+        json_object_foreach(fields, key, val) {
+            if (json_object_get(obj, key) != NULL) {
+                char renamed[128];
+                snprintf(renamed, sizeof renamed, "_%s", key);
+                if (json_object_set(obj, renamed, val) != 0)
+                    goto oom;
+            } else if (json_object_set(obj, key, val) != 0) {
+                goto oom;
+            }
+        }
+    }
+    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+    if (len == 0 || (line = malloc(len + 1)) == NULL)
+        goto oom;
+    if (json_dumpb(obj, line, len, JSON_COMPACT) != len)
+        goto oom;
+    line[len] = '\n';
+    write_all(lg->fd, line, len + 1);
+    goto out;
+
+oom: {
+    /* Out of memory while logging: still say something, without allocating. */
+    static const char fallback[] = "{\"level\":\"error\",\"event\":\"log_failed\"}\n";
+    write_all(lg->fd, fallback, sizeof fallback - 1);
+}
+out:
+    free(line);
+    json_decref(obj);
+    json_decref(fields);
+}
+
+void log_printf(const ig_log *lg, log_level lvl, const char *event, const char *fmt, ...)
+{
+    if (!log_enabled(lg, lvl))
+        return;
+    char msg[LOG_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *fields = json_object();
+    if (fields != NULL)
+        json_object_set_new(fields, "message", json_string_lossy(msg));
+    log_emit(lg, lvl, event, fields);
+}

@@ -1,0 +1,56 @@
+/* Pointer+length string helpers used by every parser of untrusted bytes. */
+#include "core/str.h"
+
+#include <limits.h>
+#include <strings.h>
+
+bool str_eq(ig_str a, ig_str b)
+{
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+bool str_caseeq(ig_str a, ig_str b)
+{
+    return a.n == b.n && (a.n == 0 || strncasecmp(a.p, b.p, a.n) == 0);
+}
+
+ig_str str_trim(ig_str s)
+{
+    while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
+        s.n--;
+    return s;
+}
+
+bool str_to_u64(ig_str s, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    if (s.n == 0 || s.n > 20)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s.p[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+bool str_list_has(ig_str s, ig_str t)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= s.n; i++) {
+        if (i == s.n || s.p[i] == ',') {
+            if (str_caseeq(str_trim(str_make(s.p + start, i - start)), t))
+                return true;
+            start = i + 1;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,394 @@
+/* interviewgenius: the one binary. Dispatches the commands (serve, migrate, user, version) and
+ * owns every long-lived object of a serving process. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "api/api.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "services/auth.h"
+#include "store/store.h"
+
+#define IG_VERSION "0.1.0"
+
+static const char USAGE[] =
+    "usage: interviewgenius [COMMAND] [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  serve                 run the HTTP API (default)\n"
+    "  migrate               apply pending database migrations\n"
+    "  user list             list accounts\n"
+    "  user deactivate EMAIL block an account: no login, its tokens stop working\n"
+    "  user activate EMAIL   unblock an account\n"
+    "  version               print the version\n"
+    "\n"
+    "Configuration comes from the environment and ./.env; see README.md.\n"
+    "COMMAND --help prints the help of one command.\n";
+
+static const char USAGE_SERVE[] =
+    "usage: interviewgenius serve\n"
+    "Applies migrations, then serves the API on HOST:PORT (default 0.0.0.0:5000) until SIGTERM or\n"
+    "SIGINT, which stop accepting, finish in-flight requests and exit.\n";
+static const char USAGE_MIGRATE[] =
+    "usage: interviewgenius migrate\n"
+    "Applies every pending migration to DATABASE_URL (default sqlite:///$DATA_DIR/interviewgenius.db).\n";
+static const char USAGE_USER[] =
+    "usage: interviewgenius user list | deactivate EMAIL | activate EMAIL\n";
+static const char USAGE_VERSION[] = "usage: interviewgenius version\n";
+
+typedef struct serve_ctx {
+    api_app app;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t sweep;
+    uv_work_t purge;
+    bool purging;
+    bool stopping;
+} serve_ctx;
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+static int fail(const char *what, const ig_err *err)
+{
+    fprintf(stderr, "interviewgenius: %s: %s\n", what, err->msg);
+    return 1;
+}
+
+static ig_status prepare(ig_config *cfg, ig_log *lg, ig_err *err)
+{
+    ig_status st = config_load(cfg, ".env", err);
+    if (st == IG_OK)
+        st = log_init(lg, 2, cfg->log_level, err);
+    if (st == IG_OK && mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
+        st = status_errf(err, IG_EIO, "cannot create DATA_DIR %s: %s", cfg->data_dir, strerror(errno));
+    return st;
+}
+
+static ig_status open_store(const ig_config *cfg, ig_store **store, ig_err *err)
+{
+    ig_status st = store_open(store, cfg->database_url, cfg->db_pool_size, cfg->db_busy_timeout, err);
+    if (st != IG_OK)
+        return st;
+    int applied = 0;
+    st = store_migrate(*store, &applied, err);
+    if (st != IG_OK) {
+        store_close(*store);
+        *store = NULL;
+    }
+    return st;
+}
+
+static int cmd_migrate(void)
+{
+    ig_config cfg;
+    ig_log lg;
+    ig_err err = {0};
+    ig_store *store = NULL;
+    if (prepare(&cfg, &lg, &err) != IG_OK)
+        return fail("configuration", &err);
+    if (store_open(&store, cfg.database_url, 1, cfg.db_busy_timeout, &err) != IG_OK)
+        return fail("database", &err);
+    int applied = 0, version = 0;
+    ig_status st = store_migrate(store, &applied, &err);
+    if (st == IG_OK)
+        st = store_schema_version(store, &version, &err);
+    store_close(store);
+    if (st != IG_OK)
+        return fail("migrate", &err);
+    printf("applied %d migration(s); schema version %d\n", applied, version);
+    return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    ig_config cfg;
+    ig_log lg;
+    ig_err err = {0};
+    ig_store *store = NULL;
+    int rc = 1;
+    if (argc < 1 || (strcmp(argv[0], "list") != 0 && argc < 2)) {
+        fputs(USAGE_USER, stderr);
+        return 2;
+    }
+    if (prepare(&cfg, &lg, &err) != IG_OK)
+        return fail("configuration", &err);
+    if (open_store(&cfg, &store, &err) != IG_OK)
+        return fail("database", &err);
+    if (strcmp(argv[0], "list") == 0) {
+        json_t *users = NULL;
+        if (store_user_list(store, &users, &err) != IG_OK) {
+            rc = fail("user list", &err);
+            goto out;
+        }
+        size_t i;
+        json_t *u;
+        json_array_foreach(users, i, u)
+        {
+            char *line = json_dumps(u, JSON_COMPACT);
+            if (line)
+                puts(line);
+            free(line);
+        }
+        json_decref(users);
+        rc = 0;
+    } else if (strcmp(argv[0], "deactivate") == 0 || strcmp(argv[0], "activate") == 0) {
+        char email[256];
+        if (!auth_email_normalize(argv[1], strlen(argv[1]), email, sizeof email)) {
+            fprintf(stderr, "interviewgenius: not an email address: %s\n", argv[1]);
+            goto out;
+        }
+        bool active = strcmp(argv[0], "activate") == 0;
+        if (store_user_set_active(store, email, active, &err) != IG_OK) {
+            rc = fail(argv[0], &err);
+            goto out;
+        }
+        printf("%s %s\n", email, active ? "activated" : "deactivated");
+        rc = 0;
+    } else {
+        fputs(USAGE_USER, stderr);
+        rc = 2;
+    }
+out:
+    store_close(store);
+    return rc;
+}
+
+/* ---- serve ---- */
+
+static void on_closed_noop(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_server_stopped(void *arg)
+{
+    serve_ctx *s = arg;
+    log_printf(s->app.log, IG_LOG_INFO, "shutdown", "all connections closed");
+    uv_close((uv_handle_t *)&s->sigterm, on_closed_noop);
+    uv_close((uv_handle_t *)&s->sigint, on_closed_noop);
+    uv_close((uv_handle_t *)&s->sweep, on_closed_noop);
+    workpool_close(s->app.hash_pool);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    serve_ctx *s = sig->data;
+    if (s->stopping)
+        return;
+    s->stopping = true;
+    log_printf(s->app.log, IG_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", signum);
+    http_server_shutdown(s->app.server, on_server_stopped, s);
+}
+
+static void purge_work(uv_work_t *w)
+{
+    serve_ctx *s = w->data;
+    ig_err err = {0};
+    if (store_purge_expired(s->app.store, time(NULL), &err) != IG_OK)
+        log_printf(s->app.log, IG_LOG_WARN, "purge_failed", "%s", err.msg);
+}
+
+static void purge_done(uv_work_t *w, int status)
+{
+    (void)status;
+    ((serve_ctx *)w->data)->purging = false;
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+    serve_ctx *s = t->data;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ratelimit_sweep(&s->app.limiter, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (!s->purging) {
+        s->purging = true;
+        s->purge.data = s;
+        if (uv_queue_work(t->loop, &s->purge, purge_work, purge_done) != 0)
+            s->purging = false;
+    }
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int cmd_serve(void)
+{
+    ig_config cfg;
+    ig_log lg;
+    ig_err err = {0};
+    ig_store *store = NULL;
+    auth_service auth;
+    bool auth_ready = false;
+    serve_ctx *s = calloc(1, sizeof *s);
+    int rc = 1;
+    uv_loop_t *loop = NULL;
+    if (s == NULL)
+        return 1;
+    api_app *app = &s->app;
+
+    if (prepare(&cfg, &lg, &err) != IG_OK) {
+        rc = fail("configuration", &err);
+        goto out;
+    }
+    if (config_ensure_secrets(&cfg, &err) != IG_OK) {
+        rc = fail("secrets", &err);
+        goto out;
+    }
+    if (ratelimit_parse(cfg.ratelimit_default, strlen(cfg.ratelimit_default), &app->rl_default, &err) != IG_OK ||
+        ratelimit_parse(cfg.ratelimit_auth, strlen(cfg.ratelimit_auth), &app->rl_auth, &err) != IG_OK) {
+        rc = fail("RATELIMIT_DEFAULT / RATELIMIT_AUTH", &err);
+        goto out;
+    }
+    /* libuv sizes its pool from the environment on first use */
+    char nthreads[16];
+    snprintf(nthreads, sizeof nthreads, "%d", cfg.workers);
+    setenv("UV_THREADPOOL_SIZE", nthreads, 1);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+
+    if (open_store(&cfg, &store, &err) != IG_OK) {
+        rc = fail("database", &err);
+        goto out;
+    }
+    password_params pw = {cfg.pwhash_opslimit, cfg.pwhash_memlimit};
+    if (auth_service_init(&auth, store, cfg.jwt_secret_key, &pw, cfg.jwt_access_expires,
+                          cfg.jwt_refresh_expires, &err) != IG_OK) {
+        rc = fail("auth", &err);
+        goto out;
+    }
+    auth_ready = true;
+
+    loop = uv_default_loop();
+    app->cfg = &cfg;
+    app->log = &lg;
+    app->loop = loop;
+    app->store = store;
+    app->auth = &auth;
+    if ((app->metrics = metrics_new()) == NULL ||
+        ratelimit_memory_new(100000, &app->limiter, &err) != IG_OK ||
+        workpool_new(loop, cfg.hash_workers, &app->hash_pool, &err) != IG_OK || api_init(app, &err) != IG_OK) {
+        rc = fail("start-up", &err);
+        goto out;
+    }
+    http_limits lim = {
+        .max_header_size = (size_t)cfg.max_header_size,
+        .max_headers = (size_t)cfg.max_headers,
+        .header_timeout_ms = (uint64_t)cfg.header_timeout,
+        .body_timeout_ms = (uint64_t)cfg.body_timeout,
+        .body_idle_timeout_ms = (uint64_t)cfg.body_idle_timeout,
+        .body_min_rate = (uint64_t)cfg.body_min_rate,
+        .keepalive_timeout_ms = (uint64_t)cfg.keepalive_timeout,
+        .shutdown_timeout_ms = (uint64_t)cfg.shutdown_timeout,
+        .max_connections = cfg.max_connections,
+    };
+    if (http_server_new(loop, &lim, api_http_callbacks(), app, &app->server, &err) != IG_OK ||
+        http_server_listen(app->server, cfg.host, cfg.port, &err) != IG_OK) {
+        rc = fail("listen", &err);
+        goto out;
+    }
+    uv_signal_init(loop, &s->sigterm);
+    uv_signal_init(loop, &s->sigint);
+    s->sigterm.data = s->sigint.data = s;
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_timer_init(loop, &s->sweep);
+    s->sweep.data = s;
+    uv_timer_start(&s->sweep, on_sweep, 60000, 60000);
+
+    log_emit(&lg, IG_LOG_INFO, "listening",
+             json_pack("{s:s, s:i, s:s, s:i}", "host", cfg.host, "port", http_server_port(app->server), "env",
+                       cfg.env, "workers", cfg.workers));
+    uv_run(loop, UV_RUN_DEFAULT);
+    log_printf(&lg, IG_LOG_INFO, "stopped", "bye");
+    rc = 0;
+out:
+    if (app->server) {
+        if (rc != 0) {
+            /* failed before serving: close what was opened so the loop can be freed */
+            http_server_shutdown(app->server, NULL, NULL);
+            if (app->hash_pool)
+                workpool_close(app->hash_pool);
+            uv_run(loop, UV_RUN_DEFAULT);
+        }
+        http_server_free(app->server);
+    } else if (app->hash_pool) {
+        workpool_close(app->hash_pool);
+        uv_run(loop, UV_RUN_DEFAULT);
+    }
+    if (loop)
+        uv_loop_close(loop);
+    api_free(app);
+    if (app->limiter.destroy)
+        ratelimit_destroy(&app->limiter);
+    metrics_free(app->metrics);
+    if (auth_ready)
+        auth_service_wipe(&auth);
+    store_close(store);
+    free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fputs("interviewgenius: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    const char *cmd = argc > 1 ? argv[1] : "serve";
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    int sub_argc = argc > 2 ? argc - 2 : 0;
+    char **sub_argv = argv + 2;
+    if (strcmp(cmd, "serve") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_SERVE, stdout);
+            return 0;
+        }
+        return cmd_serve();
+    }
+    if (strcmp(cmd, "migrate") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_MIGRATE, stdout);
+            return 0;
+        }
+        return cmd_migrate();
+    }
+    if (strcmp(cmd, "user") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_USER, stdout);
+            return 0;
+        }
+        return cmd_user(sub_argc, sub_argv);
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_VERSION, stdout);
+            return 0;
+        }
+        printf("interviewgenius %s\n", IG_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "interviewgenius: unknown command '%s'\n\n%s", cmd, USAGE);
+    return 2;
+}

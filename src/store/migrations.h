@@ -1,0 +1,17 @@
+/* The schema migrations compiled into the binary (generated from the .sql files in src/store/migrations).
+ * A released migration is never edited: add a new file with the next number. */
+#ifndef IG_STORE_MIGRATIONS_H
+#define IG_STORE_MIGRATIONS_H
+
+#include <stddef.h>
+
+typedef struct store_migration {
+    int version;
+    const char *name;
+    const char *sql;
+} store_migration;
+
+extern const store_migration store_migrations[];
+extern const size_t store_migrations_count;
+
+#endif

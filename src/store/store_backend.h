@@ -1,0 +1,54 @@
+/* The backend interface behind store.h, private to src/store/: one operations table per database
+ * engine, chosen by the URL scheme. store.c validates arguments before calling an operation, so a
+ * backend may assume non-NULL pointers and strings within the limits store.c documents. */
+#ifndef IG_STORE_STORE_BACKEND_H
+#define IG_STORE_STORE_BACKEND_H
+
+#include "store/migrations.h"
+#include "store/store.h"
+
+typedef struct store_backend {
+    const char *scheme; /* "sqlite" matches "sqlite://..." */
+    /* location is the URL after "scheme://"; *impl is owned by the backend until close. */
+    ig_status (*open)(void **impl, const char *location, int pool_size, int busy_timeout_ms, ig_err *err);
+    void (*close)(void *impl);
+    /* list is sorted by ascending, unique version (store.c checks). */
+    ig_status (*migrate)(void *impl, const store_migration *list, size_t count, int *applied, ig_err *err);
+    ig_status (*schema_version)(void *impl, int *version, ig_err *err);
+    ig_status (*ping)(void *impl, ig_err *err);
+
+    ig_status (*user_create)(void *impl, const char *email, const char *password_hash,
+                             const char *username, store_user *out, ig_err *err);
+    ig_status (*user_by_email)(void *impl, const char *email, store_user *out, ig_err *err);
+    ig_status (*user_by_id)(void *impl, int64_t id, store_user *out, ig_err *err);
+    ig_status (*user_update_profile)(void *impl, int64_t id, const char *username, const char *avatar_url,
+                                     store_user *out, ig_err *err);
+    ig_status (*user_set_password)(void *impl, int64_t id, const char *password_hash, ig_err *err);
+    ig_status (*user_set_active)(void *impl, const char *email, bool active, ig_err *err);
+    ig_status (*user_touch_login)(void *impl, int64_t id, ig_err *err);
+    ig_status (*user_delete)(void *impl, int64_t id, ig_err *err);
+    ig_status (*user_list)(void *impl, json_t **out, ig_err *err);
+    ig_status (*user_export)(void *impl, int64_t id, json_t **out, ig_err *err);
+
+    ig_status (*family_create)(void *impl, const char *family_id, int64_t user_id, const char *refresh_jti,
+                               int64_t expires_at, ig_err *err);
+    ig_status (*family_rotate)(void *impl, const char *family_id, int64_t user_id, const char *old_jti,
+                               const char *new_jti, int64_t expires_at, ig_err *err);
+    ig_status (*family_revoke)(void *impl, const char *family_id, ig_err *err);
+    ig_status (*family_revoke_user)(void *impl, int64_t user_id, const char *keep_family, ig_err *err);
+    ig_status (*jti_revoke)(void *impl, const char *jti, int64_t expires_at, ig_err *err);
+    ig_status (*auth_check_token)(void *impl, int64_t user_id, const char *jti, const char *family_id,
+                                  store_auth_check *out, ig_err *err);
+    ig_status (*purge_expired)(void *impl, int64_t now, ig_err *err);
+} store_backend;
+
+/* The SQLite backend (store_sqlite.c). */
+extern const store_backend store_sqlite_backend;
+
+/* store_migrate with an explicit migration list instead of the embedded store_migrations[]: lets
+ * tests and tools exercise upgrades from older schema states. list must be sorted by ascending,
+ * unique, positive version (IG_EINVAL otherwise). *applied (may be NULL) gets the count applied,
+ * also when a later migration fails (that one is rolled back whole). */
+ig_status store_migrate_list(ig_store *st, const store_migration *list, size_t count, int *applied, ig_err *err);
+
+#endif

@@ -1,0 +1,1122 @@
+/* The SQLite backend of the store: a pool of connections, each with its own cache of persistent
+ * prepared statements (the only SQL that ever sees input), plus the migration runner. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_backend.h"
+
+/* Every statement the backend runs, one cached prepared statement per connection for each. */
+typedef enum sq_stmt_id {
+    SQ_BEGIN,
+    SQ_BEGIN_IMMEDIATE,
+    SQ_COMMIT,
+    SQ_PING,
+    SQ_MIG_CREATE,
+    SQ_MIG_EXISTS,
+    SQ_MIG_VERSION,
+    SQ_MIG_INSERT,
+    SQ_USER_INSERT,
+    SQ_USER_BY_EMAIL,
+    SQ_USER_BY_ID,
+    SQ_USER_UPDATE_PROFILE,
+    SQ_USER_SET_PASSWORD,
+    SQ_USER_SET_ACTIVE,
+    SQ_USER_TOUCH_LOGIN,
+    SQ_USER_DELETE,
+    SQ_USER_LIST,
+    SQ_EXPORT_USER,
+    SQ_EXPORT_RESUMES,
+    SQ_EXPORT_PARSE_RESULTS,
+    SQ_EXPORT_QUESTIONS,
+    SQ_EXPORT_INTERVIEWS,
+    SQ_EXPORT_INTERVIEW_QUESTIONS,
+    SQ_EXPORT_ANSWERS,
+    SQ_EXPORT_FEEDBACK,
+    SQ_EXPORT_SESSIONS,
+    SQ_FAMILY_INSERT,
+    SQ_FAMILY_GET,
+    SQ_FAMILY_ROTATE,
+    SQ_FAMILY_REVOKE,
+    SQ_FAMILY_REVOKE_USER,
+    SQ_JTI_REVOKE,
+    SQ_AUTH_CHECK,
+    SQ_PURGE_JTIS,
+    SQ_PURGE_FAMILIES,
+    SQ_STMT_COUNT
+} sq_stmt_id;
+
+/* Column order read by sq_user_fill. */
+#define SQ_USER_COLS "id, email, password_hash, username, avatar_url, is_active, last_login_at, created_at, updated_at"
+
+static const char *const sq_sql[SQ_STMT_COUNT] = {
+    [SQ_BEGIN] = "BEGIN",
+    [SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
+    [SQ_PING] = "SELECT 1",
+    [SQ_MIG_CREATE] = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                      "name VARCHAR(255) NOT NULL, applied_at INTEGER NOT NULL)",
+    [SQ_MIG_EXISTS] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    [SQ_MIG_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_migrations",
+    [SQ_MIG_INSERT] = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+    [SQ_USER_INSERT] = "INSERT INTO users (email, password_hash, username, is_active, created_at, updated_at) "
+                       "VALUES (?1, ?2, NULLIF(?3, ''), 1, ?4, ?4) RETURNING " SQ_USER_COLS,
+    [SQ_USER_BY_EMAIL] = "SELECT " SQ_USER_COLS " FROM users WHERE email = ?1",
+    [SQ_USER_BY_ID] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
+    [SQ_USER_UPDATE_PROFILE] = "UPDATE users SET "
+                               "username = CASE WHEN ?2 IS NULL THEN username ELSE NULLIF(?2, '') END, "
+                               "avatar_url = CASE WHEN ?3 IS NULL THEN avatar_url ELSE NULLIF(?3, '') END, "
+                               "updated_at = ?4 WHERE id = ?1 RETURNING " SQ_USER_COLS,
+    [SQ_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+    [SQ_USER_SET_ACTIVE] = "UPDATE users SET is_active = ?2, updated_at = ?3 WHERE email = ?1",
+    [SQ_USER_TOUCH_LOGIN] = "UPDATE users SET last_login_at = ?2, updated_at = ?2 WHERE id = ?1",
+    [SQ_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [SQ_USER_LIST] = "SELECT id, email, username, is_active, last_login_at, created_at FROM users ORDER BY id",
+    [SQ_EXPORT_USER] = "SELECT id, email, username, avatar_url, is_active, last_login_at, created_at, updated_at "
+                       "FROM users WHERE id = ?1",
+    [SQ_EXPORT_RESUMES] = "SELECT id, file_name, file_type, file_size, content_sha256, status, parse_confidence, "
+                          "error, created_at, updated_at FROM resumes WHERE user_id = ?1 ORDER BY id",
+    [SQ_EXPORT_PARSE_RESULTS] = "SELECT p.id AS id, p.resume_id AS resume_id, p.basic_info AS basic_info, "
+                                "p.skills AS skills, p.experience AS experience, p.education AS education, "
+                                "p.projects AS projects, p.raw_text AS raw_text, p.created_at AS created_at, "
+                                "p.updated_at AS updated_at FROM resume_parse_results p "
+                                "JOIN resumes r ON r.id = p.resume_id WHERE r.user_id = ?1 ORDER BY p.id",
+    [SQ_EXPORT_QUESTIONS] = "SELECT id, resume_id, interview_type, difficulty, question_text, category, skill, "
+                            "expected_points, follow_ups, model_answer, language, created_at "
+                            "FROM questions WHERE user_id = ?1 ORDER BY id",
+    [SQ_EXPORT_INTERVIEWS] = "SELECT id, resume_id, session_id, status, interview_type, difficulty, "
+                             "job_description, language, total_questions, current_question_index, started_at, "
+                             "ended_at, duration, overall_score, created_at, updated_at "
+                             "FROM interviews WHERE user_id = ?1 ORDER BY id",
+    [SQ_EXPORT_INTERVIEW_QUESTIONS] = "SELECT q.interview_id AS interview_id, q.position AS position, "
+                                      "q.question_id AS question_id FROM interview_questions q "
+                                      "JOIN interviews i ON i.id = q.interview_id WHERE i.user_id = ?1 "
+                                      "ORDER BY q.interview_id, q.position",
+    [SQ_EXPORT_ANSWERS] = "SELECT a.id AS id, a.interview_id AS interview_id, a.question_id AS question_id, "
+                          "a.answer_text AS answer_text, a.answer_audio_url AS answer_audio_url, "
+                          "a.response_time AS response_time, a.score AS score, a.feedback AS feedback, "
+                          "a.created_at AS created_at FROM interview_answers a "
+                          "JOIN interviews i ON i.id = a.interview_id WHERE i.user_id = ?1 ORDER BY a.id",
+    [SQ_EXPORT_FEEDBACK] = "SELECT f.id AS id, f.interview_id AS interview_id, f.overall_score AS overall_score, "
+                           "f.dimension_scores AS dimension_scores, f.strengths AS strengths, "
+                           "f.weaknesses AS weaknesses, f.suggestions AS suggestions, f.created_at AS created_at "
+                           "FROM interview_feedback f JOIN interviews i ON i.id = f.interview_id "
+                           "WHERE i.user_id = ?1 ORDER BY f.id",
+    [SQ_EXPORT_SESSIONS] = "SELECT id, created_at, expires_at, rotated_at, revoked FROM token_families "
+                           "WHERE user_id = ?1 ORDER BY created_at, id",
+    [SQ_FAMILY_INSERT] = "INSERT INTO token_families (id, user_id, current_jti, revoked, created_at, expires_at) "
+                         "VALUES (?1, ?2, ?3, 0, ?4, ?5)",
+    [SQ_FAMILY_GET] = "SELECT user_id, current_jti, revoked, expires_at FROM token_families WHERE id = ?1",
+    [SQ_FAMILY_ROTATE] = "UPDATE token_families SET current_jti = ?2, rotated_at = ?3, expires_at = ?4 WHERE id = ?1",
+    [SQ_FAMILY_REVOKE] = "UPDATE token_families SET revoked = 1 WHERE id = ?1",
+    [SQ_FAMILY_REVOKE_USER] = "UPDATE token_families SET revoked = 1 WHERE user_id = ?1 AND (?2 IS NULL OR id <> ?2)",
+    [SQ_JTI_REVOKE] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) "
+                      "ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+    /* One round trip per authenticated request. A family that is unknown, not the user's, or revoked
+     * counts as revoked: its session is over (logout, password change, purge after expiry). */
+    [SQ_AUTH_CHECK] = "SELECT (SELECT is_active FROM users WHERE id = ?1), "
+                      "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2), "
+                      "CASE WHEN ?3 IS NULL THEN 0 ELSE NOT EXISTS (SELECT 1 FROM token_families "
+                      "WHERE id = ?3 AND user_id = ?1 AND revoked = 0) END",
+    [SQ_PURGE_JTIS] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
+    [SQ_PURGE_FAMILIES] = "DELETE FROM token_families WHERE expires_at <= ?1",
+};
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ_STMT_COUNT]; /* prepared lazily, finalized at close */
+    struct sq_conn *next;              /* free-list link */
+} sq_conn;
+
+typedef struct sq_store {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool mu_ok, cv_ok;
+    sq_conn *conns; /* pool_size entries */
+    int nconns;     /* entries with an open db */
+    sq_conn *free;
+} sq_store;
+
+/* Maps the connection's last error to a status; the message keeps SQLite's reason. */
+static ig_status sq_fail(sq_conn *c, const char *what, ig_err *err)
+{
+    int code = sqlite3_extended_errcode(c->db);
+    const char *msg = sqlite3_errmsg(c->db);
+    switch (code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return status_errf(err, IG_ECONFLICT, "%s: already exists (%s)", what, msg);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return status_errf(err, IG_ENOTFOUND, "%s: referenced row does not exist", what);
+    default:
+        break;
+    }
+    if ((code & 0xff) == SQLITE_NOMEM)
+        return status_errf(err, IG_ENOMEM, "%s: out of memory", what);
+    return status_errf(err, IG_EIO, "%s: %s", what, msg);
+}
+
+static sq_conn *sq_acquire(sq_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->free == NULL)
+        pthread_cond_wait(&s->cv, &s->mu);
+    sq_conn *c = s->free;
+    s->free = c->next;
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
+/* Ends a transaction that an early exit left open (no-op in autocommit mode). */
+static void sq_rollback(sq_conn *c)
+{
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Returns c to the pool, rolled back so the next borrower starts clean. */
+static void sq_release(sq_store *s, sq_conn *c)
+{
+    sq_rollback(c);
+    pthread_mutex_lock(&s->mu);
+    c->next = s->free;
+    s->free = c;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static ig_status sq_prepare(sq_conn *c, sq_stmt_id id, sqlite3_stmt **out, ig_err *err)
+{
+    if (c->stmt[id] == NULL &&
+        sqlite3_prepare_v3(c->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[id], NULL) != SQLITE_OK)
+        return sq_fail(c, "prepare", err);
+    *out = c->stmt[id];
+    return IG_OK;
+}
+
+/* Makes a cached statement ready for its next use (NULL is fine). */
+static void sq_reset(sqlite3_stmt *q)
+{
+    if (q == NULL)
+        return;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+}
+
+/* Steps q expecting a row: IG_ENOTFOUND ("<what> not found") when there is none. */
+static ig_status sq_step_row(sq_conn *c, sqlite3_stmt *q, const char *what, ig_err *err)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        return IG_OK;
+    if (rc == SQLITE_DONE)
+        return status_errf(err, IG_ENOTFOUND, "%s not found", what);
+    return sq_fail(c, what, err);
+}
+
+/* Steps q expecting completion (a write, or the end of a single-row result). */
+static ig_status sq_step_done(sq_conn *c, sqlite3_stmt *q, const char *what, ig_err *err)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE)
+        return IG_OK;
+    if (rc == SQLITE_ROW)
+        return status_errf(err, IG_EINTERNAL, "%s: more rows than expected", what);
+    return sq_fail(c, what, err);
+}
+
+/* Runs a statement that takes no parameters and returns no rows (BEGIN, COMMIT, DDL). */
+static ig_status sq_run(sq_conn *c, sq_stmt_id id, const char *what, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    sq_reset(q);
+    return rc;
+}
+
+/* Runs a write keyed by ?1 (text when given, else iid), with ?2 = extra when the statement has a
+ * second parameter; IG_ENOTFOUND ("<what> not found") when it changed no row. */
+static ig_status sq_write_id(sq_store *s, sq_stmt_id id, int64_t iid, const char *text, int64_t extra,
+                             const char *what, ig_err *err)
+{
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    int brc = text != NULL ? sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC) : sqlite3_bind_int64(q, 1, iid);
+    if (brc != SQLITE_OK || (sqlite3_bind_parameter_count(q) >= 2 && sqlite3_bind_int64(q, 2, extra) != SQLITE_OK)) {
+        rc = sq_fail(c, what, err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, what, err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "%s not found", what);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- migrations ---- */
+
+/* The highest applied version; 0 when schema_migrations does not exist yet. */
+static ig_status sq_version(sq_conn *c, int *version, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_MIG_EXISTS, &q, err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "schema_migrations lookup", err);
+    bool exists = rc == IG_OK && sqlite3_column_int(q, 0) > 0;
+    sq_reset(q);
+    q = NULL;
+    *version = 0;
+    if (rc != IG_OK || !exists)
+        return rc;
+    rc = sq_prepare(c, SQ_MIG_VERSION, &q, err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "schema version", err);
+    if (rc == IG_OK)
+        *version = sqlite3_column_int(q, 0);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_schema_version(void *impl, int *version, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_version(c, version, err);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Applies m unless the version read under the write lock says it is already there (so two
+ * processes migrating at once apply it once). *done tells whether it was applied now. */
+static ig_status sq_apply(sq_conn *c, const store_migration *m, bool *done, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int version = 0;
+    *done = false;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin migration", err);
+    if (rc == IG_OK)
+        rc = sq_version(c, &version, err);
+    if (rc != IG_OK || version >= m->version)
+        goto out;
+    /* Our own shipped SQL, never input: sqlite3_exec runs its many statements. */
+    if (sqlite3_exec(c->db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+        rc = status_errf(err, IG_EIO, "migration %s failed: %s", m->name, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    rc = sq_prepare(c, SQ_MIG_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int(q, 1, m->version) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 3, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "record migration", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "record migration", err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit migration", err);
+    *done = rc == IG_OK;
+out:
+    sq_reset(q);
+    sq_rollback(c);
+    return rc;
+}
+
+static ig_status sq_migrate(void *impl, const store_migration *list, size_t count, int *applied, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    int version = 0;
+    int newest = count > 0 ? list[count - 1].version : 0;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin migration", err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_MIG_CREATE, "create schema_migrations", err);
+    if (rc == IG_OK)
+        rc = sq_version(c, &version, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit schema_migrations", err);
+    if (rc != IG_OK)
+        goto out;
+    if (version > newest) {
+        rc = status_errf(err, IG_ESTATE, "database schema version %d is newer than this program's %d", version,
+                         newest);
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        bool done = false;
+        rc = sq_apply(c, &list[i], &done, err);
+        if (rc != IG_OK)
+            goto out;
+        if (done && applied != NULL)
+            (*applied)++;
+    }
+out:
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- users ---- */
+
+/* Copies text column col into buf (cap bytes with the NUL); NULL becomes "" and *has = false. */
+static ig_status sq_text(sqlite3_stmt *q, int col, char *buf, size_t cap, bool *has, ig_err *err)
+{
+    buf[0] = '\0';
+    if (has != NULL)
+        *has = false;
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return IG_OK;
+    const unsigned char *t = sqlite3_column_text(q, col);
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    if (t == NULL)
+        return status_errf(err, IG_ENOMEM, "out of memory reading column %d", col);
+    if (n >= cap)
+        return status_errf(err, IG_EIO, "stored text in column %d is longer than %zu bytes", col, cap - 1);
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+    if (has != NULL)
+        *has = true;
+    return IG_OK;
+}
+
+/* Fills out from a row of SQ_USER_COLS. */
+static ig_status sq_user_fill(sqlite3_stmt *q, store_user *out, ig_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    ig_status rc = sq_text(q, 1, out->email, sizeof out->email, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 2, out->password_hash, sizeof out->password_hash, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 3, out->username, sizeof out->username, &out->has_username, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 4, out->avatar_url, sizeof out->avatar_url, &out->has_avatar_url, err);
+    out->is_active = sqlite3_column_int(q, 5) != 0;
+    out->last_login_at = sqlite3_column_int64(q, 6);
+    out->created_at = sqlite3_column_int64(q, 7);
+    out->updated_at = sqlite3_column_int64(q, 8);
+    return rc;
+}
+
+/* Steps a bound statement that yields exactly one user row (a SELECT by key or a RETURNING write). */
+static ig_status sq_user_fetch(sq_conn *c, sqlite3_stmt *q, const char *what, store_user *out, ig_err *err)
+{
+    ig_status rc = sq_step_row(c, q, what, err);
+    if (rc == IG_OK)
+        rc = sq_user_fill(q, out, err);
+    /* Run the statement to completion: a RETURNING write commits only then. */
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    return rc;
+}
+
+static ig_status sq_user_create(void *impl, const char *email, const char *password_hash, const char *username,
+                                store_user *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_USER_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, password_hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, username, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 4, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "create user", err);
+        goto out;
+    }
+    rc = sq_user_fetch(c, q, "created user", out, err);
+    if (rc == IG_ECONFLICT)
+        rc = status_errf(err, IG_ECONFLICT, "email already registered");
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_get(sq_store *s, sq_stmt_id id, int64_t iid, const char *text, store_user *out,
+                             ig_err *err)
+{
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    int brc = text != NULL ? sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC) : sqlite3_bind_int64(q, 1, iid);
+    if (brc != SQLITE_OK) {
+        rc = sq_fail(c, "user lookup", err);
+        goto out;
+    }
+    rc = sq_user_fetch(c, q, "user", out, err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_by_email(void *impl, const char *email, store_user *out, ig_err *err)
+{
+    return sq_user_get(impl, SQ_USER_BY_EMAIL, 0, email, out, err);
+}
+
+static ig_status sq_user_by_id(void *impl, int64_t id, store_user *out, ig_err *err)
+{
+    return sq_user_get(impl, SQ_USER_BY_ID, id, NULL, out, err);
+}
+
+static ig_status sq_user_update_profile(void *impl, int64_t id, const char *username, const char *avatar_url,
+                                        store_user *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_USER_UPDATE_PROFILE, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, username, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, avatar_url, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 4, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "update profile", err);
+        goto out;
+    }
+    rc = sq_user_fetch(c, q, "user", out, err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_set_password(void *impl, int64_t id, const char *password_hash, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_USER_SET_PASSWORD, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, password_hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 3, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "set password", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "set password", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "user not found");
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_set_active(void *impl, const char *email, bool active, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_USER_SET_ACTIVE, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int(q, 2, active ? 1 : 0) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 3, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "set active", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "set active", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "user not found");
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_touch_login(void *impl, int64_t id, ig_err *err)
+{
+    return sq_write_id(impl, SQ_USER_TOUCH_LOGIN, id, NULL, (int64_t)time(NULL), "user", err);
+}
+
+static ig_status sq_user_delete(void *impl, int64_t id, ig_err *err)
+{
+    return sq_write_id(impl, SQ_USER_DELETE, id, NULL, 0, "user", err);
+}
+
+/* ---- JSON rendering of rows (list and export) ---- */
+
+/* Columns holding JSON documents as TEXT: embedded as JSON, not as strings. */
+static const char *const sq_json_columns[] = {
+    "basic_info", "skills", "experience", "education", "projects", "expected_points", "follow_ups",
+    "feedback", "dimension_scores", "strengths", "weaknesses", "suggestions",
+};
+/* INTEGER 0/1 columns rendered as booleans. */
+static const char *const sq_bool_columns[] = {"is_active", "revoked"};
+
+static bool sq_name_in(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (as jansson accepts it), 0 if malformed. */
+static size_t sq_utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned cp;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2;
+        cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3;
+        cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* A JSON string of the stored text; malformed UTF-8 (bytes written by something other than us) is
+ * replaced with U+FFFD rather than failing the whole export. NULL on allocation failure. */
+static json_t *sq_json_text(const unsigned char *t, size_t n)
+{
+    json_t *v = json_stringn((const char *)t, n);
+    if (v != NULL)
+        return v;
+    char *clean = malloc(n * 3 + 1);
+    if (clean == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = sq_utf8_seq(t + i, n - i);
+        if (len == 0) {
+            memcpy(clean + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(clean + o, t + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    v = json_stringn(clean, o);
+    free(clean);
+    return v;
+}
+
+/* Unix seconds as ISO 8601 UTC, the API's timestamp format. */
+static json_t *sq_json_time(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32];
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_integer(t);
+    return json_string(buf);
+}
+
+/* The value of column col, typed by its name (timestamps, JSON documents, booleans) and storage
+ * class. NULL on allocation failure. */
+static json_t *sq_json_column(sqlite3_stmt *q, int col)
+{
+    const char *name = sqlite3_column_name(q, col);
+    int type = sqlite3_column_type(q, col);
+    if (name == NULL)
+        return NULL;
+    if (type == SQLITE_NULL)
+        return json_null();
+    if (type == SQLITE_INTEGER && sq_name_in(name, sq_bool_columns, sizeof sq_bool_columns / sizeof *sq_bool_columns))
+        return json_boolean(sqlite3_column_int64(q, col) != 0);
+    size_t nl = strlen(name);
+    if (type == SQLITE_INTEGER && nl > 3 && strcmp(name + nl - 3, "_at") == 0)
+        return sq_json_time(sqlite3_column_int64(q, col));
+    if (type == SQLITE_INTEGER)
+        return json_integer(sqlite3_column_int64(q, col));
+    if (type == SQLITE_FLOAT)
+        return json_real(sqlite3_column_double(q, col));
+    const unsigned char *t = sqlite3_column_text(q, col);
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    if (t == NULL)
+        return NULL;
+    if (sq_name_in(name, sq_json_columns, sizeof sq_json_columns / sizeof *sq_json_columns)) {
+        json_t *doc = json_loadb((const char *)t, n, JSON_DECODE_ANY, NULL);
+        if (doc != NULL)
+            return doc;
+    }
+    return sq_json_text(t, n);
+}
+
+static ig_status sq_json_row(sqlite3_stmt *q, json_t **out, ig_err *err)
+{
+    json_t *obj = json_object();
+    if (obj == NULL)
+        goto nomem;
+    for (int col = 0; col < sqlite3_column_count(q); col++) {
+        json_t *v = sq_json_column(q, col);
+        if (v == NULL || json_object_set_new(obj, sqlite3_column_name(q, col), v) != 0)
+            goto nomem;
+    }
+    *out = obj;
+    return IG_OK;
+nomem:
+    json_decref(obj);
+    return status_errf(err, IG_ENOMEM, "out of memory rendering rows as JSON");
+}
+
+/* Runs statement id (with ?1 = param when it takes one) and renders its rows: an array, or with
+ * single, the one row as an object (IG_ENOTFOUND "<what> not found" when there is none). */
+static ig_status sq_json_query(sq_conn *c, sq_stmt_id id, int64_t param, bool single, const char *what,
+                               json_t **out, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *arr = NULL, *row = NULL;
+    *out = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_parameter_count(q) > 0 && sqlite3_bind_int64(q, 1, param) != SQLITE_OK) {
+        rc = sq_fail(c, what, err);
+        goto out;
+    }
+    if (single) {
+        rc = sq_step_row(c, q, what, err);
+        if (rc == IG_OK)
+            rc = sq_json_row(q, out, err);
+        goto out;
+    }
+    arr = json_array();
+    if (arr == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory rendering %s", what);
+        goto out;
+    }
+    for (;;) {
+        int src = sqlite3_step(q);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = sq_fail(c, what, err);
+            goto out;
+        }
+        rc = sq_json_row(q, &row, err);
+        if (rc != IG_OK)
+            goto out;
+        if (json_array_append_new(arr, row) != 0) {
+            rc = status_errf(err, IG_ENOMEM, "out of memory rendering %s", what);
+            goto out;
+        }
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(arr);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_user_list(void *impl, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_json_query(c, SQ_USER_LIST, 0, false, "users", out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_user_export(void *impl, int64_t id, json_t **out, ig_err *err)
+{
+    static const struct {
+        const char *key;
+        sq_stmt_id stmt;
+    } parts[] = {
+        {"user", SQ_EXPORT_USER},
+        {"resumes", SQ_EXPORT_RESUMES},
+        {"parse_results", SQ_EXPORT_PARSE_RESULTS},
+        {"questions", SQ_EXPORT_QUESTIONS},
+        {"interviews", SQ_EXPORT_INTERVIEWS},
+        {"interview_questions", SQ_EXPORT_INTERVIEW_QUESTIONS},
+        {"answers", SQ_EXPORT_ANSWERS},
+        {"feedback", SQ_EXPORT_FEEDBACK},
+        {"sessions", SQ_EXPORT_SESSIONS},
+    };
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    json_t *doc = json_object();
+    ig_status rc = IG_OK;
+    if (doc == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory exporting user");
+        goto out;
+    }
+    /* One read transaction: every part comes from the same snapshot. */
+    rc = sq_run(c, SQ_BEGIN, "begin export", err);
+    for (size_t i = 0; rc == IG_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *v = NULL;
+        rc = sq_json_query(c, parts[i].stmt, id, i == 0, i == 0 ? "user" : parts[i].key, &v, err);
+        if (rc == IG_OK && json_object_set_new(doc, parts[i].key, v) != 0)
+            rc = status_errf(err, IG_ENOMEM, "out of memory exporting user");
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "end export", err);
+    if (rc == IG_OK) {
+        *out = doc;
+        doc = NULL;
+    }
+out:
+    json_decref(doc);
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- token families and revoked tokens ---- */
+
+static ig_status sq_family_create(void *impl, const char *family_id, int64_t user_id, const char *refresh_jti,
+                                  int64_t expires_at, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_FAMILY_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, family_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 2, user_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, refresh_jti, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 4, (int64_t)time(NULL)) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 5, expires_at) != SQLITE_OK) {
+        rc = sq_fail(c, "create session", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "create session", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Constant-time equality of the stored jti and the presented one (lengths are not secret). */
+static bool sq_jti_eq(const unsigned char *stored, size_t stored_len, const char *given)
+{
+    size_t n = strlen(given);
+    return stored != NULL && stored_len == n && sodium_memcmp(stored, given, n) == 0;
+}
+
+static ig_status sq_family_rotate(void *impl, const char *family_id, int64_t user_id, const char *old_jti,
+                                  const char *new_jti, int64_t expires_at, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    int64_t now = (int64_t)time(NULL);
+    /* The read and the write are one immediate transaction: two refreshes racing with the same
+     * token cannot both rotate; the second sees a non-current jti and revokes the family. */
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin rotate", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_FAMILY_GET, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, family_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = sq_fail(c, "rotate session", err);
+        goto out;
+    }
+    rc = sq_step_row(c, q, "session", err);
+    if (rc == IG_ENOTFOUND)
+        rc = status_errf(err, IG_EAUTH, "unknown session");
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_column_int64(q, 0) != user_id) {
+        rc = status_errf(err, IG_EAUTH, "session belongs to another user");
+        goto out;
+    }
+    if (sqlite3_column_int(q, 2) != 0) {
+        rc = status_errf(err, IG_EAUTH, "session has been revoked");
+        goto out;
+    }
+    if (sqlite3_column_int64(q, 3) <= now) {
+        rc = status_errf(err, IG_EAUTH, "session has expired");
+        goto out;
+    }
+    const unsigned char *cur = sqlite3_column_text(q, 1);
+    bool current = sq_jti_eq(cur, (size_t)sqlite3_column_bytes(q, 1), old_jti);
+    sq_reset(q);
+    q = NULL;
+    if (current) {
+        rc = sq_prepare(c, SQ_FAMILY_ROTATE, &q, err);
+        if (rc != IG_OK)
+            goto out;
+        if (sqlite3_bind_text(q, 1, family_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text(q, 2, new_jti, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_int64(q, 3, now) != SQLITE_OK || sqlite3_bind_int64(q, 4, expires_at) != SQLITE_OK) {
+            rc = sq_fail(c, "rotate session", err);
+            goto out;
+        }
+    } else {
+        rc = sq_prepare(c, SQ_FAMILY_REVOKE, &q, err);
+        if (rc != IG_OK)
+            goto out;
+        if (sqlite3_bind_text(q, 1, family_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+            rc = sq_fail(c, "revoke session", err);
+            goto out;
+        }
+    }
+    rc = sq_step_done(c, q, "rotate session", err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit rotate", err);
+    if (rc == IG_OK && !current)
+        rc = status_errf(err, IG_EAUTH, "refresh token reuse detected; session revoked");
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_family_revoke(void *impl, const char *family_id, ig_err *err)
+{
+    return sq_write_id(impl, SQ_FAMILY_REVOKE, 0, family_id, 0, "session", err);
+}
+
+static ig_status sq_family_revoke_user(void *impl, int64_t user_id, const char *keep_family, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_FAMILY_REVOKE_USER, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, keep_family, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = sq_fail(c, "revoke sessions", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "revoke sessions", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_jti_revoke(void *impl, const char *jti, int64_t expires_at, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_JTI_REVOKE, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, jti, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 2, expires_at) != SQLITE_OK) {
+        rc = sq_fail(c, "revoke token", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "revoke token", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_auth_check_token(void *impl, int64_t user_id, const char *jti, const char *family_id,
+                                     store_auth_check *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_AUTH_CHECK, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, jti, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, family_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = sq_fail(c, "check token", err);
+        goto out;
+    }
+    rc = sq_step_row(c, q, "token check", err);
+    if (rc != IG_OK)
+        goto out;
+    out->user_exists = sqlite3_column_type(q, 0) != SQLITE_NULL;
+    out->user_active = out->user_exists && sqlite3_column_int(q, 0) != 0;
+    out->jti_revoked = sqlite3_column_int(q, 1) != 0;
+    out->family_revoked = sqlite3_column_int(q, 2) != 0;
+    rc = sq_step_done(c, q, "token check", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_purge_expired(void *impl, int64_t now, ig_err *err)
+{
+    static const sq_stmt_id purges[] = {SQ_PURGE_JTIS, SQ_PURGE_FAMILIES};
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin purge", err);
+    for (size_t i = 0; rc == IG_OK && i < sizeof purges / sizeof purges[0]; i++) {
+        sqlite3_stmt *q = NULL;
+        rc = sq_prepare(c, purges[i], &q, err);
+        if (rc == IG_OK && sqlite3_bind_int64(q, 1, now) != SQLITE_OK)
+            rc = sq_fail(c, "purge", err);
+        if (rc == IG_OK)
+            rc = sq_step_done(c, q, "purge", err);
+        sq_reset(q);
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit purge", err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_ping(void *impl, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_PING, &q, err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "ping", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "ping", err);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- open / close ---- */
+
+static void sq_destroy(sq_store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < s->nconns; i++) {
+        for (int k = 0; k < SQ_STMT_COUNT; k++)
+            sqlite3_finalize(s->conns[i].stmt[k]);
+        sqlite3_close(s->conns[i].db);
+    }
+    free(s->conns);
+    if (s->cv_ok)
+        pthread_cond_destroy(&s->cv);
+    if (s->mu_ok)
+        pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static ig_status sq_conn_open(sq_conn *c, const char *path, bool memory, int busy_timeout_ms, ig_err *err)
+{
+    /* NOMUTEX: the pool hands a connection to one thread at a time. No SQLITE_OPEN_URI, so a
+     * configured path is always a plain file name. */
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        if (c->db == NULL)
+            return status_errf(err, IG_ENOMEM, "out of memory opening database %s", path);
+        return status_errf(err, IG_EIO, "cannot open database %s: %s", path, sqlite3_errmsg(c->db));
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, busy_timeout_ms);
+    /* WAL lets readers run beside the one writer; NORMAL sync is durable across app crashes in WAL. */
+    if ((!memory && sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        return status_errf(err, IG_EIO, "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
+    return IG_OK;
+}
+
+/* location is what follows "sqlite://", read as SQLAlchemy does (the seed's DATABASE_URL):
+ * "/rel/path.db" is relative (sqlite:///rel/path.db), "//abs/path.db" absolute
+ * (sqlite:////abs/path.db), ":memory:" or "/:memory:" an in-memory database.
+ * An in-memory database is private to one connection, so its pool is forced to one connection:
+ * shared-cache mode would let several share it, but it reports table locks as SQLITE_LOCKED
+ * errors instead of waiting, and the in-memory store is only for tests and tools. */
+static ig_status sq_open(void **impl, const char *location, int pool_size, int busy_timeout_ms, ig_err *err)
+{
+    bool memory = strcmp(location, ":memory:") == 0 || strcmp(location, "/:memory:") == 0;
+    const char *path = ":memory:";
+    sq_store *s = NULL;
+    ig_status rc = IG_OK;
+    if (!memory) {
+        if (location[0] != '/' || location[1] == '\0')
+            return status_errf(err, IG_EINVAL, "SQLite URL must be sqlite:///relative.db, sqlite:////absolute.db "
+                                               "or sqlite://:memory:");
+        path = location + 1;
+    } else {
+        pool_size = 1;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->conns = calloc((size_t)pool_size, sizeof *s->conns)) == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory opening database");
+        goto out;
+    }
+    s->mu_ok = pthread_mutex_init(&s->mu, NULL) == 0;
+    s->cv_ok = s->mu_ok && pthread_cond_init(&s->cv, NULL) == 0;
+    if (!s->cv_ok) {
+        rc = status_errf(err, IG_EINTERNAL, "cannot create the database pool lock");
+        goto out;
+    }
+    for (int i = 0; i < pool_size; i++) {
+        s->nconns = i + 1; /* sq_destroy closes even a half-opened connection */
+        rc = sq_conn_open(&s->conns[i], path, memory, busy_timeout_ms, err);
+        if (rc != IG_OK)
+            goto out;
+        s->conns[i].next = s->free;
+        s->free = &s->conns[i];
+    }
+    *impl = s;
+    s = NULL;
+out:
+    sq_destroy(s);
+    return rc;
+}
+
+static void sq_close(void *impl)
+{
+    sq_destroy(impl);
+}
+
+const store_backend store_sqlite_backend = {
+    .scheme = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .schema_version = sq_schema_version,
+    .ping = sq_ping,
+    .user_create = sq_user_create,
+    .user_by_email = sq_user_by_email,
+    .user_by_id = sq_user_by_id,
+    .user_update_profile = sq_user_update_profile,
+    .user_set_password = sq_user_set_password,
+    .user_set_active = sq_user_set_active,
+    .user_touch_login = sq_user_touch_login,
+    .user_delete = sq_user_delete,
+    .user_list = sq_user_list,
+    .user_export = sq_user_export,
+    .family_create = sq_family_create,
+    .family_rotate = sq_family_rotate,
+    .family_revoke = sq_family_revoke,
+    .family_revoke_user = sq_family_revoke_user,
+    .jti_revoke = sq_jti_revoke,
+    .auth_check_token = sq_auth_check_token,
+    .purge_expired = sq_purge_expired,
+};
