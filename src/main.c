@@ -67,12 +67,31 @@ static int fail(const char *what, const ig_err *err)
     return 1;
 }
 
+/* mkdir -p with mode 0700 for the directories it creates. */
+static int mkdir_p(const char *path)
+{
+    char tmp[512];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (tmp[i] != '/')
+            continue;
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        tmp[i] = '/';
+    }
+    return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static ig_status prepare(ig_config *cfg, ig_log *lg, ig_err *err)
 {
     ig_status st = config_load(cfg, ".env", err);
     if (st == IG_OK)
         st = log_init(lg, 2, cfg->log_level, err);
-    if (st == IG_OK && mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
+    if (st == IG_OK && mkdir_p(cfg->data_dir) != 0)
         st = status_errf(err, IG_EIO, "cannot create DATA_DIR %s: %s", cfg->data_dir, strerror(errno));
     return st;
 }

@@ -49,21 +49,34 @@ typedef struct ig_config {
     int db_busy_timeout;     /* DB_BUSY_TIMEOUT ms, default 5000 */
 } ig_config;
 
-/* Fills cfg from env_path (.env; may not exist) and the environment. Invalid values are errors. */
+/* Fills cfg from env_path (.env; may not exist; NULL skips it) and the environment. An empty value
+ * counts as unset (the default applies), as with the seed's `os.environ.get(X) or default`.
+ * Invalid values are IG_EINVAL naming the variable: numbers are plain decimals within their range,
+ * booleans are 1/0, true/false, yes/no, on/off; strings must fit their field; ENV and LOG_LEVEL
+ * must be one of the listed names (folded to lower case). A .env over 1 MiB is IG_ETOOBIG.
+ * DATA_DIR loses trailing slashes before the paths derived from it are built.
+ * RATELIMIT_DEFAULT and RATELIMIT_AUTH are stored unchecked: main validates them with
+ * ratelimit_parse (core may not depend on http/). */
 ig_status config_load(ig_config *cfg, const char *env_path, ig_err *err);
 
 /* Parses one .env text (KEY=VALUE lines, # comments, optional `export `, single or double quotes)
  * and calls fn for each pair. Lengths are explicit; values are NUL-terminated copies valid only
- * during the call. Returns IG_EINVAL with the line number on a malformed line. */
+ * during the call. Single quotes are literal; double quotes understand \n, \" and \\; both may span
+ * lines. Unquoted values end at a '#' that follows a space or tab and are trimmed. Keys are
+ * [A-Za-z_][A-Za-z0-9_]* of at most 128 bytes, values at most 4096 bytes, no NUL bytes.
+ * Returns IG_EINVAL with the line number on a malformed line (pairs before it were delivered). */
 typedef void (*config_pair_fn)(const char *key, const char *value, void *arg);
 ig_status config_parse_dotenv(const char *text, size_t len, config_pair_fn fn, void *arg, ig_err *err);
 
 /* Makes sure SECRET_KEY and JWT_SECRET_KEY are real: in production, missing or weak (< 32 bytes)
  * secrets are an error; otherwise missing ones are generated once into <DATA_DIR>/secrets.env
- * (mode 0600) and reused on every start. */
+ * (mode 0600) and reused on every start. The seed's placeholders ("your-secret-key-here",
+ * "jwt-secret-string") are refused in every ENV. Generated secrets are 32 random bytes, hex. */
 ig_status config_ensure_secrets(ig_config *cfg, ig_err *err);
 
-/* Writes the configuration, secrets masked, as KEY=value lines (for `interviewgenius config`). */
+/* Writes the configuration as KEY=value lines (for `interviewgenius config`): secrets and API keys
+ * as "***" when set ("" when not), URL passwords as "***"; values are quoted where needed so the
+ * output reads back as a .env. */
 void config_dump(const ig_config *cfg, int fd);
 
 #endif

@@ -53,12 +53,14 @@ typedef struct ratelimit_backend {
     void *self;
 } ratelimit_backend;
 
-/* Creates the in-process backend holding at most max_keys counters (1 .. 2^24). When a new key
- * arrives and the table is full, expired counters are swept first; if it is still full the least
- * recently hit key is evicted, whose count restarts at zero. Failing closed instead would let one
- * client flooding distinct keys lock every client out, so the bounded memory is paid for by that
- * flood resetting the coldest counters. Keys are hashed with a per-table random SipHash key so
- * clients cannot aim collisions at one bucket. out is filled on IG_OK; free it with
+/* Creates the in-process backend holding at most max_keys counters (1 .. 2^24). Expired counters
+ * are dropped by sweep and lazily on the hash chains a hit walks. When a new key arrives and the
+ * table is full, expired counters among the 32 least recently hit are reclaimed; if none were
+ * expired, the least recently hit key is evicted and its count restarts at zero. Failing closed
+ * instead would let one client flooding distinct keys lock every client out, so bounded memory is
+ * paid for by such a flood resetting the coldest counters; the scan is bounded (no full sweep on
+ * the request path) so the flood costs O(1) per request. Keys are hashed with a per-table random
+ * SipHash key so clients cannot aim collisions at one bucket. out is filled on IG_OK; free it with
  * ratelimit_destroy. */
 ig_status ratelimit_memory_new(size_t max_keys, ratelimit_backend *out, ig_err *err);
 

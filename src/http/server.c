@@ -68,6 +68,7 @@ struct http_conn {
     bool closing;
     bool close_after;
     bool reading;
+    bool eof;               /* the client half-closed: answer what was asked, then close */
     char client_ip[64];
 };
 
@@ -503,10 +504,8 @@ static size_t conn_feed(http_conn *c, const char *data, size_t len)
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (e == HPE_PAUSED) {
         http_exchange *x = c->x;
-        if (x != NULL && c->state == CONN_HANDLING) {
-            conn_stop_reading(c);
+        if (x != NULL && c->state == CONN_HANDLING)
             srv->cb.on_request(x, srv->udata);
-        }
         return n;
     }
     if (e != HPE_OK) {
@@ -526,6 +525,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     http_conn *c = s->data;
     c->srv->readbuf_used = false;
     if (nread < 0) {
+        if (nread == UV_EOF && (c->state == CONN_HANDLING || c->state == CONN_WRITING)) {
+            /* the client half-closed after its request: still answer it, then close */
+            c->eof = true;
+            c->close_after = true;
+            conn_stop_reading(c);
+            return;
+        }
         conn_close(c);
         return;
     }
@@ -534,13 +540,16 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (c->state == CONN_IDLE)
         timer_set(c, NULL, 0, 0);
     size_t used = 0;
-    if (c->pending.len == 0)
+    bool parsing = c->state == CONN_IDLE || c->state == CONN_HEADERS || c->state == CONN_BODY;
+    if (c->pending.len == 0 && parsing)
         used = conn_feed(c, buf->base, (size_t)nread);
     if (used < (size_t)nread && !c->closing) {
-        /* a pipelined request behind the one being handled: keep it for later. Reading has
-         * stopped, so this holds at most one read's worth. */
+        /* pipelined bytes behind the request being handled wait here; reading goes on (no
+         * epoll churn per request) until the backlog reaches one read buffer */
         if (buf_append(&c->pending, buf->base + used, (size_t)nread - used) != IG_OK)
             conn_close(c);
+        else if (c->pending.len >= READ_BUF_SIZE)
+            conn_stop_reading(c);
     }
 }
 
@@ -583,7 +592,8 @@ static void conn_resume(http_conn *c)
     }
     if (c->state == CONN_IDLE)
         timer_set(c, on_keepalive_timeout, c->srv->lim.keepalive_timeout_ms, 0);
-    conn_start_reading(c);
+    if (!c->eof)
+        conn_start_reading(c);
 }
 
 static void conn_reject(http_conn *c, int status)

@@ -1,5 +1,6 @@
-/* JWT issue and verify (HS256 only). libjwt 1.10 signs and checks the MAC; everything it does not
- * check (strict base64url, the alg allow-list, duplicate members, claim types, times) is done here. */
+/* JWT issue and verify (HS256 only). libjwt 1.10 signs and verifies; the MAC is checked a second
+ * time here with libsodium, and all libjwt leaves out (strict base64url, the alg allow-list,
+ * duplicate members, claim types, times) is done here. */
 #include "services/token.h"
 
 #include <errno.h>
@@ -265,24 +266,10 @@ static ig_status check_claims(json_t *claims, token_type expected, int64_t now, 
     return IG_OK;
 }
 
-ig_status token_verify(const token_key *key, const char *tok, size_t len, token_type expected,
-                       int64_t now, token_claims *out, ig_err *err)
+/* Finds the two dots of header.payload.signature; every other byte must be base64url. */
+static ig_status split_parts(const char *tok, size_t len, size_t dots[2], ig_err *err)
 {
-    ig_status st = IG_OK;
-    json_t *head = NULL, *claims = NULL;
-    jwt_t *jwt = NULL;
-    char text[TOKEN_MAX_LEN + 1];
-    unsigned char bin[TOKEN_MAX_LEN];
-    size_t dots[2], ndots = 0, maclen;
-    token_claims c;
-    int rc;
-
-    memset(out, 0, sizeof *out);
-    memset(&c, 0, sizeof c);
-    if (tok == NULL || len == 0)
-        return status_errf(err, IG_EAUTH, "malformed: empty token");
-    if (len > TOKEN_MAX_LEN)
-        return status_errf(err, IG_EAUTH, "malformed: token longer than %d bytes", TOKEN_MAX_LEN);
+    size_t ndots = 0;
     for (size_t i = 0; i < len; i++) {
         char ch = tok[i];
         if (ch == '.') {
@@ -296,6 +283,31 @@ ig_status token_verify(const token_key *key, const char *tok, size_t len, token_
     }
     if (ndots != 2)
         return status_errf(err, IG_EAUTH, "malformed: not 3 dot-separated parts");
+    return IG_OK;
+}
+
+ig_status token_verify(const token_key *key, const char *tok, size_t len, token_type expected,
+                       int64_t now, token_claims *out, ig_err *err)
+{
+    ig_status st = IG_OK;
+    json_t *head = NULL, *claims = NULL;
+    jwt_t *jwt = NULL;
+    char text[TOKEN_MAX_LEN + 1];
+    unsigned char bin[TOKEN_MAX_LEN];
+    unsigned char mac[64], expect[HS256_MAC_BYTES];
+    crypto_auth_hmacsha256_state hs;
+    size_t dots[2], maclen;
+    token_claims c;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&c, 0, sizeof c);
+    if (tok == NULL || len == 0)
+        return status_errf(err, IG_EAUTH, "malformed: empty token");
+    if (len > TOKEN_MAX_LEN)
+        return status_errf(err, IG_EAUTH, "malformed: token longer than %d bytes", TOKEN_MAX_LEN);
+    if ((st = split_parts(tok, len, dots, err)) != IG_OK)
+        return st;
 
     head = b64url_json(tok, dots[0], bin, sizeof bin);
     if (head == NULL) {
@@ -308,7 +320,7 @@ ig_status token_verify(const token_key *key, const char *tok, size_t len, token_
         st = status_errf(err, IG_EAUTH, "malformed: missing signature");
         goto out;
     }
-    if (!b64url_decode(tok + dots[1] + 1, len - dots[1] - 1, bin, sizeof bin, &maclen) ||
+    if (!b64url_decode(tok + dots[1] + 1, len - dots[1] - 1, mac, sizeof mac, &maclen) ||
         maclen != HS256_MAC_BYTES) {
         st = status_errf(err, IG_EAUTH, "malformed: signature is not an HS256 MAC");
         goto out;
@@ -319,7 +331,16 @@ ig_status token_verify(const token_key *key, const char *tok, size_t len, token_
         goto out;
     }
 
-    /* libjwt wants a C string; the MAC comparison inside is constant-time (jwt_strcmp). */
+    /* Our own constant-time MAC check first: libjwt 1.10's jwt_decode can report success without
+     * verifying (e.g. when copying the key fails), so it is a second opinion, not the only one. */
+    crypto_auth_hmacsha256_init(&hs, key->key, key->len);
+    crypto_auth_hmacsha256_update(&hs, (const unsigned char *)tok, dots[1]);
+    crypto_auth_hmacsha256_final(&hs, expect);
+    if (sodium_memcmp(expect, mac, HS256_MAC_BYTES) != 0) {
+        st = status_errf(err, IG_EAUTH, "bad signature");
+        goto out;
+    }
+    /* libjwt wants a C string; its MAC comparison is constant-time too (jwt_strcmp). */
     memcpy(text, tok, len);
     text[len] = '\0';
     rc = jwt_decode(&jwt, text, key->key, (int)key->len);
@@ -328,7 +349,7 @@ ig_status token_verify(const token_key *key, const char *tok, size_t len, token_
         goto out;
     }
     if (rc != 0 || jwt == NULL) {
-        st = status_errf(err, IG_EAUTH, "bad signature");
+        st = status_errf(err, IG_EAUTH, "bad signature (libjwt: %d)", rc);
         goto out;
     }
     if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
@@ -345,5 +366,6 @@ out:
     json_decref(claims);
     json_decref(head);
     sodium_memzero(text, sizeof text);
+    sodium_memzero(&hs, sizeof hs);
     return st;
 }

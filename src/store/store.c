@@ -11,8 +11,11 @@
 /* Limits that match the fixed-size fields of store_user (and the schema's column sizes). */
 #define STORE_EMAIL_MAX 255
 #define STORE_HASH_MAX 255
-#define STORE_USERNAME_MAX 100
-#define STORE_AVATAR_MAX 255
+#define STORE_USERNAME_MAX (sizeof ((store_user *)0)->username - 1)
+#define STORE_AVATAR_MAX (sizeof ((store_user *)0)->avatar_url - 1)
+/* The columns' VARCHAR lengths count characters (as PostgreSQL and MySQL do), not bytes. */
+#define STORE_USERNAME_CHARS 100
+#define STORE_AVATAR_CHARS 255
 /* Token and family ids are UUIDs or similar; the columns are VARCHAR(64). */
 #define STORE_TOKEN_ID_MAX 64
 #define STORE_POOL_MAX 256
@@ -34,6 +37,17 @@ static ig_status check_text(const char *what, const char *s, size_t max, bool op
         return status_errf(err, IG_EINVAL, "%s is longer than %zu bytes", what, max);
     if (n == 0 && !optional)
         return status_errf(err, IG_EINVAL, "%s is empty", what);
+    return IG_OK;
+}
+
+/* s (NULL ok) has at most max characters, counting UTF-8 lead bytes (callers validate encoding). */
+static ig_status check_chars(const char *what, const char *s, size_t max, ig_err *err)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p != '\0'; p++)
+        chars += (*p & 0xC0) != 0x80;
+    if (chars > max)
+        return status_errf(err, IG_EINVAL, "%s is longer than %zu characters", what, max);
     return IG_OK;
 }
 
@@ -143,6 +157,8 @@ ig_status store_user_create(ig_store *st, const char *email, const char *passwor
         rc = check_text("password hash", password_hash, STORE_HASH_MAX, false, err);
     if (rc == IG_OK)
         rc = check_text("username", username, STORE_USERNAME_MAX, true, err);
+    if (rc == IG_OK)
+        rc = check_chars("username", username, STORE_USERNAME_CHARS, err);
     if (rc != IG_OK)
         return rc;
     return st->be->user_create(st->impl, email, password_hash, username, out, err);
@@ -174,6 +190,10 @@ ig_status store_user_update_profile(ig_store *st, int64_t id, const char *userna
         rc = check_text("username", username, STORE_USERNAME_MAX, true, err);
     if (rc == IG_OK)
         rc = check_text("avatar_url", avatar_url, STORE_AVATAR_MAX, true, err);
+    if (rc == IG_OK)
+        rc = check_chars("username", username, STORE_USERNAME_CHARS, err);
+    if (rc == IG_OK)
+        rc = check_chars("avatar_url", avatar_url, STORE_AVATAR_CHARS, err);
     if (rc != IG_OK)
         return rc;
     return st->be->user_update_profile(st->impl, id, username, avatar_url, out, err);

@@ -20,9 +20,9 @@ typedef struct store_user {
     int64_t id;
     char email[256];
     char password_hash[256];
-    char username[101];      /* "" when NULL */
+    char username[401];      /* "" when NULL; 100 characters of up to 4 UTF-8 bytes */
     bool has_username;
-    char avatar_url[256];    /* "" when NULL */
+    char avatar_url[1024];   /* "" when NULL */
     bool has_avatar_url;
     bool is_active;
     int64_t last_login_at;   /* unix seconds; 0 when never */

@@ -1025,6 +1025,19 @@ static void sq_destroy(sq_store *s)
     free(s);
 }
 
+/* Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once instead
+ * of calling the busy handler when another connection is doing the same (processes starting
+ * together); so retry for up to the busy timeout. */
+static int sq_set_wal(sqlite3 *db, int busy_timeout_ms)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_timeout_ms)
+            return rc;
+        sqlite3_sleep(10);
+    }
+}
+
 static ig_status sq_conn_open(sq_conn *c, const char *path, bool memory, int busy_timeout_ms, ig_err *err)
 {
     /* NOMUTEX: the pool hands a connection to one thread at a time. No SQLITE_OPEN_URI, so a
@@ -1038,7 +1051,7 @@ static ig_status sq_conn_open(sq_conn *c, const char *path, bool memory, int bus
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, busy_timeout_ms);
     /* WAL lets readers run beside the one writer; NORMAL sync is durable across app crashes in WAL. */
-    if ((!memory && sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
+    if ((!memory && sq_set_wal(c->db, busy_timeout_ms) != SQLITE_OK) ||
         sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
         return status_errf(err, IG_EIO, "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
     return IG_OK;

@@ -587,7 +587,7 @@ static void test_secrets_generated_once(void **state)
     /* The file holds both lines, and nothing else is left in the directory. */
     char text[1024];
     read_small(path, text, sizeof text);
-    char want[128];
+    char want[320];
     snprintf(want, sizeof want, "\nSECRET_KEY=%s\n", a.secret_key);
     assert_non_null(strstr(text, want));
     snprintf(want, sizeof want, "\nJWT_SECRET_KEY=%s\n", a.jwt_secret_key);

@@ -306,9 +306,28 @@ static void test_user_input_limits(void **state)
     assert_int_equal(store_user_create(f->st, "a@b.c", "h", name101, &u, &err), IG_EINVAL);
     assert_int_equal(store_user_create(NULL, "a@b.c", "h", NULL, &u, &err), IG_EINVAL);
     assert_int_equal(store_user_create(f->st, "a@b.c", "h", NULL, NULL, &err), IG_EINVAL);
-    name101[100] = '\0'; /* exactly 100 bytes fits */
+    name101[100] = '\0'; /* exactly 100 characters fits */
     assert_int_equal(store_user_create(f->st, "a@b.c", "h", name101, &u, &err), IG_OK);
     assert_string_equal(u.username, name101);
+
+    /* the limit counts characters, as VARCHAR(100) does: 100 CJK characters (300 bytes) fit, 101 do not */
+    char cjk[101 * 3 + 1];
+    for (int i = 0; i < 101; i++)
+        memcpy(cjk + i * 3, "\xE5\x90\x8D", 3); /* U+540D */
+    cjk[101 * 3] = '\0';
+    assert_int_equal(store_user_update_profile(f->st, u.id, cjk, NULL, &u, &err), IG_EINVAL);
+    assert_non_null(strstr(err.msg, "characters"));
+    cjk[100 * 3] = '\0';
+    assert_int_equal(store_user_update_profile(f->st, u.id, cjk, NULL, &u, &err), IG_OK);
+    assert_string_equal(u.username, cjk);
+
+    char avatar[300];
+    memset(avatar, 'v', sizeof avatar - 1);
+    avatar[sizeof avatar - 1] = '\0';
+    assert_int_equal(store_user_update_profile(f->st, u.id, NULL, avatar, &u, &err), IG_EINVAL);
+    avatar[255] = '\0';
+    assert_int_equal(store_user_update_profile(f->st, u.id, NULL, avatar, &u, &err), IG_OK);
+    assert_string_equal(u.avatar_url, avatar);
 }
 
 static void test_user_update_profile(void **state)
@@ -687,7 +706,10 @@ static void *rotate_same_family(void *arg)
     return NULL;
 }
 
-static void run_workers(ig_store *st, void *(*fn)(void *), int ok_seed, worker *w)
+/* Runs fn on THREADS threads released together. With hold (a raw connection in a write
+ * transaction), the writer lock is kept for a while after they start, so every thread gets as far
+ * as it can before the first write, and a read-then-write without a transaction would show. */
+static void run_workers(ig_store *st, void *(*fn)(void *), int ok_seed, worker *w, sqlite3 *hold)
 {
     pthread_t th[THREADS];
     pthread_barrier_t barrier;
@@ -695,6 +717,10 @@ static void run_workers(ig_store *st, void *(*fn)(void *), int ok_seed, worker *
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker){.st = st, .index = i, .barrier = &barrier, .result = IG_OK, .ok = ok_seed};
         assert_int_equal(pthread_create(&th[i], NULL, fn, &w[i]), 0);
+    }
+    if (hold != NULL) {
+        usleep(300 * 1000);
+        assert_int_equal(sqlite3_exec(hold, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     }
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
@@ -705,7 +731,7 @@ static void test_concurrent_users(void **state)
 {
     fixture *f = *state;
     worker w[THREADS];
-    run_workers(f->st, create_users, 0, w);
+    run_workers(f->st, create_users, 0, w, NULL);
     for (int i = 0; i < THREADS; i++) {
         assert_int_equal(w[i].result, IG_OK);
         assert_int_equal(w[i].ok, USERS_PER_THREAD);
@@ -716,7 +742,7 @@ static void test_concurrent_users(void **state)
     assert_int_equal(json_array_size(list), THREADS * USERS_PER_THREAD);
     json_decref(list);
 
-    run_workers(f->st, create_same_user, 0, w);
+    run_workers(f->st, create_same_user, 0, w, NULL);
     int ok = 0, conflict = 0;
     for (int i = 0; i < THREADS; i++) {
         ok += w[i].result == IG_OK;
@@ -733,7 +759,10 @@ static void test_concurrent_rotate(void **state)
     int64_t uid = make_user(f->st, "rot@example.com", NULL);
     assert_int_equal(store_family_create(f->st, "f-race", uid, "start", time(NULL) + 60, &err), IG_OK);
     worker w[THREADS];
-    run_workers(f->st, rotate_same_family, (int)uid, w);
+    sqlite3 *hold = raw_open(f);
+    assert_int_equal(sqlite3_exec(hold, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    run_workers(f->st, rotate_same_family, (int)uid, w, hold);
+    sqlite3_close(hold);
     int ok = 0, denied = 0;
     for (int i = 0; i < THREADS; i++) {
         ok += w[i].result == IG_OK;
