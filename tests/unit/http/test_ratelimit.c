@@ -288,22 +288,20 @@ static void test_full_table_reuses_expired_first(void **state)
     assert_int_equal(ratelimit_memory_new(4, &b, NULL), IG_OK);
     ratelimit_rule short_rule = {5, 1}, long_rule = {5, 3600};
     int64_t now = T0 * 1000;
-    char key[32];
-    for (int i = 0; i < 4; i++) {
-        snprintf(key, sizeof key, "old:%d", i);
-        hit(&b, key, &short_rule, now);
-    }
+    /* Coldest first: two counters that will have expired, then two live ones. */
+    hit(&b, "old:0", &short_rule, now);
+    hit(&b, "old:1", &short_rule, now);
+    hit(&b, "live:0", &long_rule, now);
+    hit(&b, "live:1", &long_rule, now);
     assert_int_equal(ratelimit_count(&b), 4);
-    /* The old keys expired: the new ones take their room and none of the new ones is evicted. */
-    for (int i = 0; i < 4; i++) {
-        snprintf(key, sizeof key, "new:%d", i);
-        hit(&b, key, &long_rule, now + 5000);
-    }
+    /* The expired counters make room for the new keys; no live counter is evicted. */
+    hit(&b, "new:0", &long_rule, now + 5000);
+    hit(&b, "new:1", &long_rule, now + 5000);
     assert_int_equal(ratelimit_count(&b), 4);
-    for (int i = 0; i < 4; i++) {
-        snprintf(key, sizeof key, "new:%d", i);
-        assert_int_equal(hit(&b, key, &long_rule, now + 5000).remaining, 3);
-    }
+    assert_int_equal(hit(&b, "live:0", &long_rule, now + 5000).remaining, 3);
+    assert_int_equal(hit(&b, "live:1", &long_rule, now + 5000).remaining, 3);
+    assert_int_equal(hit(&b, "new:0", &long_rule, now + 5000).remaining, 3);
+    assert_int_equal(hit(&b, "new:1", &long_rule, now + 5000).remaining, 3);
     ratelimit_destroy(&b);
 }
 
