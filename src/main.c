@@ -28,6 +28,7 @@ static const char USAGE[] =
     "  user list             list accounts\n"
     "  user deactivate EMAIL block an account: no login, its tokens stop working\n"
     "  user activate EMAIL   unblock an account\n"
+    "  config                print the effective configuration (secrets masked)\n"
     "  version               print the version\n"
     "\n"
     "Configuration comes from the environment and ./.env; see README.md.\n"
@@ -43,6 +44,9 @@ static const char USAGE_MIGRATE[] =
 static const char USAGE_USER[] =
     "usage: interviewgenius user list | deactivate EMAIL | activate EMAIL\n";
 static const char USAGE_VERSION[] = "usage: interviewgenius version\n";
+static const char USAGE_CONFIG[] =
+    "usage: interviewgenius config\n"
+    "Prints every configuration variable as the server would see it, secrets masked.\n";
 
 typedef struct serve_ctx {
     api_app app;
@@ -399,6 +403,18 @@ int main(int argc, char **argv)
             return 0;
         }
         return cmd_user(sub_argc, sub_argv);
+    }
+    if (strcmp(cmd, "config") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_CONFIG, stdout);
+            return 0;
+        }
+        ig_config cfg;
+        ig_err err = {0};
+        if (config_load(&cfg, ".env", &err) != IG_OK)
+            return fail("configuration", &err);
+        config_dump(&cfg, 1);
+        return 0;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         if (wants_help(sub_argc, sub_argv)) {

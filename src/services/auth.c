@@ -188,13 +188,9 @@ ig_status auth_authenticate(const auth_service *svc, const char *access, size_t 
         *why = AUTH_FAIL_REVOKED;
         return status_errf(err, IG_EAUTH, "token has been revoked");
     }
-    st = store_user_by_id(svc->store, id->claims.user_id, &id->user, err);
-    if (st == IG_ENOTFOUND) {
-        *why = AUTH_FAIL_USER;
-        return status_errf(err, IG_EAUTH, "user is gone");
-    }
+    id->user = chk.user;
     *why = AUTH_FAIL_NONE;
-    return st;
+    return IG_OK;
 }
 
 ig_status auth_logout(const auth_service *svc, const auth_identity *id, ig_err *err)

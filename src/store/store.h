@@ -36,6 +36,7 @@ typedef struct store_auth_check {
     bool user_active;
     bool jti_revoked;
     bool family_revoked;     /* the token's refresh family is revoked (logout / password change) */
+    store_user user;         /* the user's row when user_exists */
 } store_auth_check;
 
 /* Opens url ("sqlite:///path/to/file.db" or "sqlite://:memory:"), pool_size connections. */
@@ -82,7 +83,8 @@ ig_status store_family_revoke(ig_store *st, const char *family_id, ig_err *err);
 ig_status store_family_revoke_user(ig_store *st, int64_t user_id, const char *keep_family, ig_err *err);
 /* Records an access token's jti as revoked until expires_at (then it may be purged). */
 ig_status store_jti_revoke(ig_store *st, const char *jti, int64_t expires_at, ig_err *err);
-/* One query: does the user exist and is active, is jti revoked, is family_id revoked. */
+/* One query (it runs on every authenticated request): the user's row, whether it exists and is
+ * active, whether jti is revoked, whether family_id is revoked. */
 ig_status store_auth_check_token(ig_store *st, int64_t user_id, const char *jti, const char *family_id,
                                  store_auth_check *out, ig_err *err);
 /* Deletes revoked-jti rows and families past their expiry. */

@@ -118,10 +118,10 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                       "ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
     /* One round trip per authenticated request. A family that is unknown, not the user's, or revoked
      * counts as revoked: its session is over (logout, password change, purge after expiry). */
-    [SQ_AUTH_CHECK] = "SELECT (SELECT is_active FROM users WHERE id = ?1), "
+    [SQ_AUTH_CHECK] = "SELECT " SQ_USER_COLS ", "
                       "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2), "
                       "CASE WHEN ?3 IS NULL THEN 0 ELSE NOT EXISTS (SELECT 1 FROM token_families "
-                      "WHERE id = ?3 AND user_id = ?1 AND revoked = 0) END",
+                      "WHERE id = ?3 AND user_id = ?1 AND revoked = 0) END FROM users WHERE id = ?1",
     [SQ_PURGE_JTIS] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
     [SQ_PURGE_FAMILIES] = "DELETE FROM token_families WHERE expires_at <= ?1",
 };
@@ -956,13 +956,21 @@ static ig_status sq_auth_check_token(void *impl, int64_t user_id, const char *jt
         rc = sq_fail(c, "check token", err);
         goto out;
     }
+    memset(out, 0, sizeof *out);
     rc = sq_step_row(c, q, "token check", err);
+    if (rc == IG_ENOTFOUND) {
+        rc = IG_OK; /* no such user: user_exists stays false */
+        goto out;
+    }
     if (rc != IG_OK)
         goto out;
-    out->user_exists = sqlite3_column_type(q, 0) != SQLITE_NULL;
-    out->user_active = out->user_exists && sqlite3_column_int(q, 0) != 0;
-    out->jti_revoked = sqlite3_column_int(q, 1) != 0;
-    out->family_revoked = sqlite3_column_int(q, 2) != 0;
+    rc = sq_user_fill(q, &out->user, err);
+    if (rc != IG_OK)
+        goto out;
+    out->user_exists = true;
+    out->user_active = out->user.is_active;
+    out->jti_revoked = sqlite3_column_int(q, 9) != 0;
+    out->family_revoked = sqlite3_column_int(q, 10) != 0;
     rc = sq_step_done(c, q, "token check", err);
 out:
     sq_reset(q);
