@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, RawConn, assert_token_shape, send_until_response, unique_email
+from conftest import PASSWORD, Closed, RawConn, assert_token_shape, send_until_response, unique_email
 
 
 def get(path, rid=None, extra=""):
@@ -32,6 +32,7 @@ def conn(server):
 def assert_envelope_error(resp, status):
     assert resp.status == status, (resp.status, resp.body[:300])
     assert resp.header("Content-Type").split(";")[0] == "application/json"
+    assert resp.header("X-Request-Id")
     body = resp.json()
     assert body["success"] is False and body["error"]["message"], body
     return body
@@ -251,6 +252,56 @@ def test_idle_keepalive_closed(slow_server):
         c.close()
 
 
+@pytest.fixture(scope="module")
+def rate_server(module_factory):
+    return module_factory(BODY_TIMEOUT=1000, BODY_MIN_RATE=2000, BODY_IDLE_TIMEOUT=10000)
+
+
+def test_body_under_min_rate_cut_off(rate_server):
+    """Bytes keep arriving (so the idle timer never fires) but at 200 B/s, under BODY_MIN_RATE."""
+    c = RawConn(rate_server.port)
+    try:
+        c.send("POST /api/v1/auth/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               "Content-Length: 5000\r\n\r\n")
+        t0 = time.monotonic()
+        closed_after = None
+        while time.monotonic() - t0 < 8:
+            try:
+                c.send(b"x" * 20)
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after = time.monotonic() - t0
+                break
+            if c.is_closed(0.1):
+                closed_after = time.monotonic() - t0
+                break
+        assert closed_after is not None, "a body trickling under BODY_MIN_RATE was never cut off"
+        assert 0.8 <= closed_after <= 4.0, closed_after
+    finally:
+        c.close()
+
+
+def test_body_over_min_rate_succeeds(rate_server):
+    """A steady body above BODY_MIN_RATE may take longer than BODY_TIMEOUT."""
+    email = unique_email("rate")
+    body = json.dumps({"email": email, "password": PASSWORD, "username": "steady"}).encode()
+    body = body[:-1] + b" " * (10000 - len(body)) + b"}"
+    assert len(body) == 10000
+    c = RawConn(rate_server.port)
+    try:
+        c.send("POST /api/v1/auth/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n")
+        t0 = time.monotonic()
+        for i in range(0, len(body), 500):  # ~5,000 B/s for 2 s
+            c.send(body[i:i + 500])
+            time.sleep(0.1)
+        assert time.monotonic() - t0 > 1.5
+        r = c.read_response()
+        assert r.status == 201, r.body
+        assert r.json()["data"]["user"]["email"] == email
+    finally:
+        c.close()
+
+
 # ---------- many idle connections ----------
 
 def test_thousand_idle_connections_do_not_block(server_factory):
@@ -283,6 +334,44 @@ def test_thousand_idle_connections_do_not_block(server_factory):
             assert c.read_response().header("X-Request-Id") == "again"
     finally:
         for c in used + bare:
+            c.close()
+
+
+def test_connection_cap(server_factory):
+    """Past MAX_CONNECTIONS a new connection is refused (503 or closed), never queued silently;
+    once connections close, new ones are served again."""
+    srv = server_factory(MAX_CONNECTIONS=20, KEEPALIVE_TIMEOUT=60000)
+    held = []
+    try:
+        for i in range(20):
+            c = RawConn(srv.port)
+            c.send(get("/healthz", f"cap-{i}"))
+            assert c.read_response().status == 200
+            held.append(c)
+        extra = RawConn(srv.port, timeout=5)
+        try:
+            try:
+                extra.send(get("/healthz", "over-cap"))
+                r = extra.read_response()
+            except (Closed, BrokenPipeError, ConnectionResetError):
+                r = None
+            if r is not None:
+                assert r.status == 503, r.status
+                assert r.json()["success"] is False
+                assert extra.is_closed(3.0)
+        finally:
+            extra.close()
+        for c in held[:5]:
+            c.close()
+        del held[:5]
+        time.sleep(0.2)
+        c = RawConn(srv.port)
+        c.send(get("/healthz", "after-cap"))
+        r = c.read_response()
+        held.append(c)
+        assert r.status == 200 and r.header("X-Request-Id") == "after-cap"
+    finally:
+        for c in held:
             c.close()
 
 

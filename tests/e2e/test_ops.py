@@ -1,5 +1,6 @@
 # Ops endpoints (/healthz, /readyz, /metrics in Prometheus text format) and the router's 404/405
 # answers in the envelope.
+import json
 import re
 import uuid
 
@@ -153,3 +154,40 @@ def test_head_request_has_no_body(server):
         assert after.status == 200 and after.header("X-Request-Id") == "h2", after.body[:200]
     finally:
         c.close()
+
+
+def test_structured_request_log(server_factory):
+    """One JSON object per log line; a request line carries time, level, request id, method, path,
+    status, duration and the user id; no password or token is ever logged."""
+    srv = server_factory(LOG_LEVEL="debug")
+    api = srv.client()
+    email = unique_email("log")
+    reg = api.register(email)
+    api.login(email)
+    r = api.get("/auth/profile", token=reg["access_token"], headers={"X-Request-Id": "log-probe-1"})
+    assert r.status_code == 200
+    assert api.get("/nope", headers={"X-Request-Id": "log-probe-2"}).status_code == 404
+    assert srv.stop() == 0
+    lines = [ln for ln in srv.log_text(tail=10 ** 7).splitlines() if ln.strip()]
+    records = []
+    for ln in lines:
+        try:
+            records.append(json.loads(ln))
+        except ValueError:
+            pytest.fail(f"log line is not JSON: {ln!r}")
+    assert all(isinstance(rec, dict) and rec.get("level") and rec.get("time") for rec in records), records
+
+    def find(rid):
+        hits = [rec for rec in records if rid in rec.values()]
+        assert hits, f"no log line with request id {rid}:\n" + "\n".join(lines)
+        return hits[0]
+
+    rec = find("log-probe-1")
+    assert rec["method"] == "GET" and rec["path"] == "/api/v1/auth/profile" and rec["status"] == 200, rec
+    assert any(k.startswith("duration") and isinstance(v, (int, float)) for k, v in rec.items()), rec
+    assert reg["user"]["id"] in rec.values() or str(reg["user"]["id"]) in rec.values(), rec
+    assert find("log-probe-2")["status"] == 404
+    text = "\n".join(lines)
+    assert PASSWORD not in text
+    assert reg["access_token"] not in text and reg["refresh_token"] not in text
+    assert reg["access_token"].split(".")[2] not in text
