@@ -1,6 +1,9 @@
 /* interviewgenius: the one binary. Dispatches the commands (serve, migrate, user, version) and
  * owns every long-lived object of a serving process. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +247,20 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
+/* Partial uploads of a previous process (killed mid-upload) are never resumed: remove them. */
+static void remove_stale_uploads(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "upload-", 7) == 0 && n > 5 && strcmp(e->d_name + n - 5, ".part") == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 static void raise_nofile(void)
 {
     struct rlimit rl;
@@ -300,6 +317,13 @@ static int cmd_serve(void)
     }
     auth_ready = true;
 
+    snprintf(app->upload_tmp, sizeof app->upload_tmp, "%s/.tmp", cfg.upload_folder);
+    if (mkdir_p(app->upload_tmp) != 0) {
+        status_errf(&err, IG_EIO, "cannot create %s: %s", app->upload_tmp, strerror(errno));
+        rc = fail("UPLOAD_FOLDER", &err);
+        goto out;
+    }
+    remove_stale_uploads(app->upload_tmp);
     loop = uv_default_loop();
     app->cfg = &cfg;
     app->log = &lg;

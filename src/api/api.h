@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "api/messages.h"
+#include "api/upload.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -34,6 +35,7 @@ typedef struct api_app {
     ratelimit_rule rl_default, rl_auth;
     router *router;
     http_server *server;
+    char upload_tmp[1024];        /* where uploads stream to before they are accepted */
     atomic_long in_flight;        /* requests received and not yet answered */
     atomic_long queued;           /* handlers waiting for a libuv pool thread */
 } api_app;
@@ -49,6 +51,8 @@ enum {
     API_NO_LIMIT = 16,  /* exempt from rate limiting (health, metrics) */
     API_AUTH_LIMIT = 32,/* also subject to the stricter RATELIMIT_AUTH per client IP */
     API_RAW = 64,       /* the handler sets c->raw_body/raw_type instead of the envelope */
+    API_UPLOAD = 128,   /* multipart body streamed to a temporary file (c->upload), up to
+                           MAX_CONTENT_LENGTH */
 };
 
 typedef struct api_route {
@@ -71,6 +75,8 @@ struct api_call {
     bool rl_set;
     auth_identity id;              /* valid when the route has API_AUTH */
     json_t *body;                  /* API_JSON: the parsed object (decref'd with the pool) */
+    api_upload *upload;            /* API_UPLOAD: released with the pool */
+    router_result rr;              /* the route match, made when the headers arrived */
     /* output */
     int status;
     msg_id message;                /* success message, or the error message when status >= 400 */

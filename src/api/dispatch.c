@@ -278,7 +278,16 @@ static void preflight(api_call *c, const char *allow)
 static uint64_t cb_body_limit(http_exchange *x, void *udata)
 {
     api_app *app = udata;
-    (void)call_get(app, x);
+    api_call *c = call_get(app, x);
+    if (c == NULL)
+        return 0;
+    c->rr = router_match_path(app->router, c->req->method_name, c->req->path, &c->match);
+    if (c->rr == ROUTER_FOUND && (((const api_route *)c->match.route->handler)->flags & API_UPLOAD)) {
+        c->upload = upload_begin(app->loop, x, app->upload_tmp,
+                                 http_request_header(c->req, STR_LIT("Content-Type")));
+        if (c->upload)
+            return app->cfg->max_content_length;
+    }
     return app->cfg->max_json_body;
 }
 
@@ -292,6 +301,21 @@ static bool is_json_type(ig_str ct)
     if (str_caseeq(base, STR_LIT("application/json")))
         return true;
     return base.n > 5 && str_caseeq(str_make(base.p + base.n - 5, 5), STR_LIT("+json"));
+}
+
+static void schedule(api_call *c);
+
+static void on_upload_flushed(void *arg, bool ok)
+{
+    api_call *c = arg;
+    if (!ok) {
+        api_fail(c, 500, MSG_INTERNAL, NULL);
+        log_printf(c->app->log, IG_LOG_ERROR, "upload_failed", "request %s: writing the upload failed",
+                   c->req->request_id);
+        respond(c);
+        return;
+    }
+    schedule(c);
 }
 
 static void cb_on_request(http_exchange *x, void *udata)
@@ -309,7 +333,7 @@ static void cb_on_request(http_exchange *x, void *udata)
     if (is_api)
         c->cors_origin = cors_allowed(c, http_request_header(req, STR_LIT("Origin")));
 
-    router_result rr = router_match_path(app->router, req->method_name, req->path, &c->match);
+    router_result rr = c->rr;
     if (str_eq(req->method_name, STR_LIT("OPTIONS")) && rr != ROUTER_NOT_FOUND) {
         preflight(c, rr == ROUTER_FOUND ? "OPTIONS" : c->match.allow);
         return;
@@ -351,6 +375,16 @@ static void cb_on_request(http_exchange *x, void *udata)
             return;
         }
     }
+    if (c->upload) {
+        upload_finish(c->upload, on_upload_flushed, c);
+        return;
+    }
+    schedule(c);
+}
+
+static void schedule(api_call *c)
+{
+    api_app *app = c->app;
     if (c->def->flags & API_ON_LOOP) {
         run_handler(c);
         finish(c);

@@ -45,6 +45,10 @@ struct http_exchange {
     uint64_t body_limit;
     uint64_t body_start_ms, last_byte_ms, body_received;
     bool has_body;
+    http_body_sink sink;    /* when set, body bytes go here instead of body */
+    void *sink_arg;
+    bool body_paused;
+    uint64_t paused_at_ms;
     http_header *resp_headers;
     size_t nresp, capresp;
     int status;
@@ -185,6 +189,37 @@ static void exchange_destroy(http_exchange *x)
 }
 
 http_request *http_exchange_request(http_exchange *x) { return &x->req; }
+
+void http_exchange_set_body_sink(http_exchange *x, http_body_sink fn, void *arg)
+{
+    x->sink = fn;
+    x->sink_arg = arg;
+}
+
+static void conn_stop_reading(http_conn *c);
+static void conn_start_reading(http_conn *c);
+
+void http_exchange_pause_body(http_exchange *x)
+{
+    if (x->body_paused || x->conn == NULL)
+        return;
+    x->body_paused = true;
+    x->paused_at_ms = now_ms(x->srv);
+    conn_stop_reading(x->conn);
+}
+
+void http_exchange_resume_body(http_exchange *x)
+{
+    if (!x->body_paused)
+        return;
+    x->body_paused = false;
+    /* time spent waiting for our own disk writes is not the client's slowness */
+    uint64_t paused = now_ms(x->srv) - x->paused_at_ms;
+    x->body_start_ms += paused;
+    x->last_byte_ms += paused;
+    if (x->conn && x->conn->state == CONN_BODY && !x->conn->eof)
+        conn_start_reading(x->conn);
+}
 void http_exchange_set_data(http_exchange *x, void *data) { x->data = data; }
 void *http_exchange_data(http_exchange *x) { return x->data; }
 int http_exchange_status(const http_exchange *x) { return x->status; }
@@ -238,7 +273,7 @@ static void on_header_timeout(uv_timer_t *t)
 static void on_body_tick(uv_timer_t *t)
 {
     http_conn *c = t->data;
-    if (c->state != CONN_BODY || c->x == NULL)
+    if (c->state != CONN_BODY || c->x == NULL || c->x->body_paused)
         return;
     http_exchange *x = c->x;
     http_limits *lim = &c->srv->lim;
@@ -398,8 +433,15 @@ static int hp_on_body(http_parser *p, const char *at, size_t len)
 {
     http_conn *c = p->data;
     http_exchange *x = c->x;
-    ig_status st = buf_append(&x->body, at, len);
-    if (st != IG_OK) {
+    ig_status st;
+    if (x->sink) {
+        /* the cap a buffer would enforce, counted here (chunked bodies have no length) */
+        st = x->body_received + len > x->body_limit ? IG_ETOOBIG : x->sink(x->sink_arg, at, len);
+        if (st != IG_OK) {
+            x->reject = st == IG_ETOOBIG ? 413 : st == IG_ENOMEM || st == IG_EIO ? 500 : 400;
+            return 1;
+        }
+    } else if ((st = buf_append(&x->body, at, len)) != IG_OK) {
         x->reject = st == IG_ETOOBIG ? 413 : 500;
         return 1;
     }

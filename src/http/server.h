@@ -105,6 +105,17 @@ ig_status http_exchange_add_header(http_exchange *x, ig_str name, ig_str value);
 void http_exchange_respond(http_exchange *x, int status, const char *content_type,
                            const char *body, size_t len, int flags);
 
+/* Streams the body to fn instead of the in-memory buffer (uploads). Set it from the body_limit
+ * callback. fn runs on the loop for each chunk; a non-OK status rejects the request (IG_ETOOBIG:
+ * 413, others: 400) and closes the connection. The request's body is then empty. */
+typedef ig_status (*http_body_sink)(void *arg, const char *data, size_t len);
+void http_exchange_set_body_sink(http_exchange *x, http_body_sink fn, void *arg);
+/* Backpressure for a body sink that writes asynchronously: stop reading the connection (bytes
+ * already read may still arrive at the sink) and later resume. Body timeouts do not run while
+ * paused. Loop thread only. */
+void http_exchange_pause_body(http_exchange *x);
+void http_exchange_resume_body(http_exchange *x);
+
 /* The reason phrase of a status code. */
 const char *http_status_reason(int status);
 
