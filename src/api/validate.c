@@ -55,7 +55,7 @@ validate_result validate_json_body(const char *body, size_t len, const validate_
     if (i == len)
         return VALIDATE_EMPTY;
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL)
         return VALIDATE_MALFORMED;
     if (!json_is_object(root)) {
@@ -73,7 +73,7 @@ validate_result validate_json_body(const char *body, size_t len, const validate_
         }
         if (json_is_null(v)) {
             if (!f->nullable)
-                add_error(errs, f->name, f->required ? MSG_FIELD_REQUIRED : MSG_FIELD_NULL, lang, 0);
+                add_error(errs, f->name, MSG_FIELD_NULL, lang, 0);
             continue;
         }
         if (!json_is_string(v)) {
@@ -83,10 +83,6 @@ validate_result validate_json_body(const char *body, size_t len, const validate_
         const char *s = json_string_value(v);
         size_t slen = json_string_length(v);
         size_t chars = utf8_len(s, slen);
-        if (memchr(s, '\0', slen) != NULL) {
-            add_error(errs, f->name, MSG_FIELD_NUL_CHAR, lang, 0);
-            continue;
-        }
         if (f->format == VFMT_EMAIL) {
             char norm[256];
             if (!auth_email_normalize(s, slen, norm, sizeof norm))

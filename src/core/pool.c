@@ -87,6 +87,8 @@ void *pool_calloc(ig_pool *pool, size_t n)
 
 char *pool_strndup(ig_pool *pool, const char *s, size_t n)
 {
+    if (n == SIZE_MAX)
+        return NULL;
     char *p = pool_alloc(pool, n + 1);
     if (p == NULL)
         return NULL;

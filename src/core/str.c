@@ -2,7 +2,6 @@
 #include "core/str.h"
 
 #include <limits.h>
-#include <strings.h>
 
 bool str_eq(ig_str a, ig_str b)
 {
@@ -11,7 +10,19 @@ bool str_eq(ig_str a, ig_str b)
 
 bool str_caseeq(ig_str a, ig_str b)
 {
-    return a.n == b.n && (a.n == 0 || strncasecmp(a.p, b.p, a.n) == 0);
+    if (a.n != b.n)
+        return false;
+    /* byte by byte: strncasecmp would stop at an embedded NUL */
+    for (size_t i = 0; i < a.n; i++) {
+        unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + 32);
+        if (x != y)
+            return false;
+    }
+    return true;
 }
 
 ig_str str_trim(ig_str s)

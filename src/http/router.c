@@ -76,12 +76,23 @@ ig_status router_new(const router_route *routes, size_t n, router **out, ig_err 
                     st = status_errf(err, IG_EINVAL, "too many parameters in %s", routes[i].pattern);
                     goto out;
                 }
-                if (inner.n > 4 && memcmp(inner.p, "int:", 4) == 0)
+                const char *colon = memchr(inner.p, ':', inner.n);
+                if (colon == NULL)
+                    c->segs[k] = (seg){SEG_STR, inner};
+                else if (inner.n > 4 && memcmp(inner.p, "int:", 4) == 0)
                     c->segs[k] = (seg){SEG_INT, str_make(inner.p + 4, inner.n - 4)};
                 else if (inner.n > 4 && memcmp(inner.p, "str:", 4) == 0)
                     c->segs[k] = (seg){SEG_STR, str_make(inner.p + 4, inner.n - 4)};
                 else
-                    c->segs[k] = (seg){SEG_STR, inner};
+                    c->segs[k] = (seg){SEG_LIT, STR_NULL};
+                if (c->segs[k].kind == SEG_LIT || c->segs[k].text.n == 0 ||
+                    memchr(c->segs[k].text.p, ':', c->segs[k].text.n) != NULL) {
+                    st = status_errf(err, IG_EINVAL, "bad parameter in route pattern %s", routes[i].pattern);
+                    goto out;
+                }
+            } else if (s.n == 0) {
+                st = status_errf(err, IG_EINVAL, "empty segment in route pattern %s", routes[i].pattern);
+                goto out;
             } else {
                 c->segs[k] = (seg){SEG_LIT, s};
             }
@@ -152,6 +163,7 @@ router_result router_match_path(const router *r, ig_str method, ig_str path, rou
     bool path_found = false;
     size_t alen = 0;
     router_match tmp;
+    memset(&tmp, 0, sizeof tmp);
     for (size_t i = 0; i < r->n; i++) {
         const compiled *c = &r->c[i];
         if (!match_segs(c, parts, np, &tmp))

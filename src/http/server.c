@@ -40,6 +40,7 @@ struct http_exchange {
     hdr_off *hoffs;         /* max_headers entries, from the pool */
     size_t nh;
     bool in_value;
+    bool headers_done;      /* later header callbacks are chunked-body trailers: ignored */
     size_t url_len;
     ig_buf body;
     uint64_t body_limit;
@@ -268,6 +269,8 @@ static void on_header_timeout(uv_timer_t *t)
     http_conn *c = t->data;
     if (c->state == CONN_HEADERS)
         conn_reject(c, 408);
+    else if (c->state == CONN_IDLE)
+        conn_close(c); /* only blank lines arrived: nothing to answer */
 }
 
 static void on_body_tick(uv_timer_t *t)
@@ -329,6 +332,9 @@ static int hp_on_url(http_parser *p, const char *at, size_t len)
 static int hp_on_header_field(http_parser *p, const char *at, size_t len)
 {
     http_exchange *x = ((http_conn *)p->data)->x;
+    /* trailers of a chunked body: the request's strings point into hdr, which must not move */
+    if (x->headers_done)
+        return 0;
     if (x->in_value || x->nh == 0) {
         if (x->nh == x->srv->lim.max_headers) {
             x->reject = 431;
@@ -345,6 +351,8 @@ static int hp_on_header_field(http_parser *p, const char *at, size_t len)
 static int hp_on_header_value(http_parser *p, const char *at, size_t len)
 {
     http_exchange *x = ((http_conn *)p->data)->x;
+    if (x->headers_done)
+        return 0;
     if (!x->in_value) {
         x->hoffs[x->nh - 1].value_off = x->hdr.len;
         x->in_value = true;
@@ -367,6 +375,18 @@ static bool request_id_ok(ig_str v)
     return true;
 }
 
+static bool token_ok(ig_str s)
+{
+    if (s.n == 0)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char ch = (unsigned char)s.p[i];
+        if (ch <= ' ' || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch) != NULL)
+            return false;
+    }
+    return true;
+}
+
 static int hp_on_headers_complete(http_parser *p)
 {
     http_conn *c = p->data;
@@ -375,6 +395,7 @@ static int hp_on_headers_complete(http_parser *p)
     http_server *srv = c->srv;
 
     /* the header bytes are final: point the request's strings into them */
+    x->headers_done = true;
     r->url = str_make(x->hdr.p ? x->hdr.p : "", x->url_len);
     r->headers = pool_alloc(r->pool, sizeof(http_header) * (x->nh ? x->nh : 1));
     if (r->headers == NULL) {
@@ -387,6 +408,14 @@ static int hp_on_headers_complete(http_parser *p)
         r->headers[i].value = str_trim(str_make(x->hdr.p + o->value_off, o->value_len));
     }
     r->nheaders = x->nh;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        /* Debian builds http-parser leniently: "Host : x" would pass. A header name is a token
+         * (RFC 9110 5.1); anything else is a smuggling vector, so refuse it. */
+        if (!token_ok(r->headers[i].name)) {
+            x->reject = 400;
+            return -1;
+        }
+    }
     const char *q = memchr(r->url.p, '?', r->url.n);
     r->path = q ? str_make(r->url.p, (size_t)(q - r->url.p)) : r->url;
     r->query = q ? str_make(q + 1, r->url.n - r->path.n - 1) : STR_LIT("");
@@ -579,8 +608,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0 || c->closing)
         return;
-    if (c->state == CONN_IDLE)
-        timer_set(c, NULL, 0, 0);
+    if (c->state == CONN_IDLE) /* bytes arrived: the header deadline replaces keep-alive */
+        timer_set(c, on_header_timeout, c->srv->lim.header_timeout_ms, 0);
     size_t used = 0;
     bool parsing = c->state == CONN_IDLE || c->state == CONN_HEADERS || c->state == CONN_BODY;
     if (c->pending.len == 0 && parsing)
