@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 #include <uv.h>
 
 #include "api/api.h"
+#include "jobs/jobs.h"
+#include "parse/sandbox.h"
+#include "services/resumes.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "services/auth.h"
@@ -28,6 +32,8 @@ static const char USAGE[] =
     "commands:\n"
     "  serve                 run the HTTP API (default)\n"
     "  migrate               apply pending database migrations\n"
+    "  worker                run background jobs (resume parsing) without the HTTP server\n"
+    "  parse FILE...         extract a resume's text (in the sandbox) and print it as JSON\n"
     "  user list             list accounts\n"
     "  user deactivate EMAIL block an account: no login, its tokens stop working\n"
     "  user activate EMAIL   unblock an account\n"
@@ -41,6 +47,14 @@ static const char USAGE_SERVE[] =
     "usage: interviewgenius serve\n"
     "Applies migrations, then serves the API on HOST:PORT (default 0.0.0.0:5000) until SIGTERM or\n"
     "SIGINT, which stop accepting, finish in-flight requests and exit.\n";
+static const char USAGE_WORKER[] =
+    "usage: interviewgenius worker\n"
+    "Runs JOB_WORKERS job threads against DATABASE_URL until SIGTERM or SIGINT (the serve command\n"
+    "runs the same pool in-process; use this to scale parsing out).\n";
+static const char USAGE_PARSE[] =
+    "usage: interviewgenius parse [--no-ocr] [--in-process] FILE...\n"
+    "Extracts each file's text in a resource-limited child process and prints it as JSON\n"
+    "({format, pages, raw_text, links, ocr}). Exits non-zero when a file fails.\n";
 static const char USAGE_MIGRATE[] =
     "usage: interviewgenius migrate\n"
     "Applies every pending migration to DATABASE_URL (default sqlite:///$DATA_DIR/interviewgenius.db).\n";
@@ -192,6 +206,52 @@ out:
     return rc;
 }
 
+static int cmd_worker(void)
+{
+    ig_config cfg;
+    ig_log lg;
+    ig_err err = {0};
+    ig_store *store = NULL;
+    resumes_service resumes;
+    jobs_pool *jobs = NULL;
+    int rc = 1;
+    if (prepare(&cfg, &lg, &err) != IG_OK)
+        return fail("configuration", &err);
+    if (cfg.job_workers <= 0) {
+        fputs("interviewgenius: worker: JOB_WORKERS must be at least 1\n", stderr);
+        return 1;
+    }
+    /* signals are taken synchronously below, so block them before any thread starts */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (open_store(&cfg, &store, &err) != IG_OK) {
+        rc = fail("database", &err);
+        goto out;
+    }
+    jobs_config jc;
+    jobs_config_load(&jc, &cfg);
+    if (resumes_service_init(&resumes, store, &lg, cfg.upload_folder, NULL, cfg.job_max_attempts, &err) != IG_OK ||
+        jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK || resumes_register_jobs(&resumes, jobs, &err) != IG_OK ||
+        jobs_start(jobs, &err) != IG_OK) {
+        rc = fail("worker", &err);
+        goto out;
+    }
+    log_emit(&lg, IG_LOG_INFO, "worker_started", json_pack("{s:i}", "threads", jc.workers));
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_printf(&lg, IG_LOG_INFO, "shutdown", "signal %d: finishing running jobs", sig);
+    if (jobs_stop(jobs, cfg.shutdown_timeout) != IG_OK)
+        return 0; /* see cmd_serve: an abandoned job is retried; exit without closing under it */
+    rc = 0;
+out:
+    jobs_free(jobs);
+    store_close(store);
+    return rc;
+}
+
 /* ---- serve ---- */
 
 static void on_closed_noop(uv_handle_t *h)
@@ -278,6 +338,8 @@ static int cmd_serve(void)
     ig_store *store = NULL;
     auth_service auth;
     bool auth_ready = false;
+    resumes_service resumes;
+    jobs_pool *jobs = NULL;
     serve_ctx *s = calloc(1, sizeof *s);
     int rc = 1;
     uv_loop_t *loop = NULL;
@@ -316,6 +378,20 @@ static int cmd_serve(void)
         goto out;
     }
     auth_ready = true;
+    if (resumes_service_init(&resumes, store, &lg, cfg.upload_folder, NULL, cfg.job_max_attempts, &err) != IG_OK) {
+        rc = fail("resumes", &err);
+        goto out;
+    }
+    app->resumes = &resumes;
+    if (cfg.job_workers > 0) {
+        jobs_config jc;
+        jobs_config_load(&jc, &cfg);
+        if (jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK ||
+            resumes_register_jobs(&resumes, jobs, &err) != IG_OK || jobs_start(jobs, &err) != IG_OK) {
+            rc = fail("jobs", &err);
+            goto out;
+        }
+    }
 
     snprintf(app->upload_tmp, sizeof app->upload_tmp, "%s/.tmp", cfg.upload_folder);
     if (mkdir_p(app->upload_tmp) != 0) {
@@ -383,6 +459,13 @@ out:
     }
     if (loop)
         uv_loop_close(loop);
+    if (jobs && jobs_stop(jobs, cfg.shutdown_timeout) != IG_OK) {
+        /* a handler is still running: its job's lease will expire and it is retried elsewhere or
+         * after a restart; the store must stay open under it, so exit without tearing down */
+        log_printf(&lg, IG_LOG_WARN, "shutdown", "a background job is still running; it will be retried");
+        return rc;
+    }
+    jobs_free(jobs);
     api_free(app);
     if (app->limiter.destroy)
         ratelimit_destroy(&app->limiter);
@@ -413,6 +496,22 @@ int main(int argc, char **argv)
             return 0;
         }
         return cmd_serve();
+    }
+    if (strcmp(cmd, "worker") == 0) {
+        if (wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_WORKER, stdout);
+            return 0;
+        }
+        return cmd_worker();
+    }
+    if (strcmp(cmd, "extract") == 0) /* the sandboxed child of parse_extract_sandboxed */
+        return parse_child_main(sub_argc, sub_argv);
+    if (strcmp(cmd, "parse") == 0) {
+        if (sub_argc == 0 || wants_help(sub_argc, sub_argv)) {
+            fputs(USAGE_PARSE, sub_argc == 0 ? stderr : stdout);
+            return sub_argc == 0 ? 2 : 0;
+        }
+        return parse_cli_main("/proc/self/exe", sub_argc, sub_argv);
     }
     if (strcmp(cmd, "migrate") == 0) {
         if (wants_help(sub_argc, sub_argv)) {

@@ -20,6 +20,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "services/auth.h"
+#include "services/resumes.h"
 #include "store/store.h"
 
 /* Everything the API needs, owned by main; read-only while serving except where noted. */
@@ -29,6 +30,7 @@ typedef struct api_app {
     uv_loop_t *loop;
     ig_store *store;
     auth_service *auth;
+    resumes_service *resumes;
     workpool *hash_pool;          /* password hashing */
     ig_metrics *metrics;          /* loop thread only */
     ratelimit_backend limiter;    /* thread-safe */
@@ -82,11 +84,12 @@ struct api_call {
     msg_id message;                /* success message, or the error message when status >= 400 */
     json_t *data;                  /* success data (stolen), decref'd with the pool */
     json_t *details;               /* error details (stolen) */
+    json_t *pagination;            /* list paging, rendered beside data (stolen) */
     char *raw_body;                /* API_RAW: malloc'd, freed with the pool */
     size_t raw_len;
     const char *raw_type;
     int resp_flags;
-    char extra_headers[512];       /* "Name: value\r\n" lines added by handlers */
+    char extra_headers[2048];      /* "Name: value\r\n" lines added by handlers (a download's name) */
     /* scheduling */
     uv_work_t work;
     workpool_job job;
@@ -115,5 +118,14 @@ extern const router_route api_auth_routes[];
 extern const size_t api_auth_routes_count;
 extern const router_route api_ops_routes[];
 extern const size_t api_ops_routes_count;
+extern const router_route api_resumes_routes[];
+extern const size_t api_resumes_routes_count;
+extern const router_route api_upload_routes[];
+extern const size_t api_upload_routes_count;
+
+/* The seed's Resume.to_dict() (id, file_name, file_type, file_size, status, parse_confidence,
+ * created_at, updated_at) plus error_code, error (in lang) and error_detail when it failed. New
+ * reference, NULL on allocation failure. */
+json_t *api_resume_json(const store_resume *r, api_lang lang);
 
 #endif

@@ -250,6 +250,10 @@ static void h_delete_account(api_call *c)
         api_fail_status(c, st, &err);
         return;
     }
+    /* the rows are gone; now their files. A failure here leaves orphaned files, not data a user
+     * can reach, so it is logged rather than reported. */
+    if (c->app->resumes && resumes_remove_user_files(c->app->resumes, c->id.user.id, &err) != IG_OK)
+        log_printf(c->app->log, IG_LOG_WARN, "account_files", "user %lld: %s", (long long)c->id.user.id, err.msg);
     api_ok(c, 200, MSG_ACCOUNT_DELETED, NULL);
 }
 

@@ -16,6 +16,7 @@ static void call_cleanup(void *arg)
     json_decref(c->body);
     json_decref(c->data);
     json_decref(c->details);
+    json_decref(c->pagination);
     free(c->raw_body);
 }
 
@@ -163,13 +164,15 @@ static void respond(api_call *c)
             json_object_set_new(env, "message", json_string(msg_get(c->message, c->lang)));
         if (c->data)
             json_object_set(env, "data", c->data);
+        if (c->pagination)
+            json_object_set(env, "pagination", c->pagination);
     } else {
         json_t *e = json_pack("{s:s}", "message", msg_get(c->message, c->lang));
         if (c->details)
             json_object_set(e, "details", c->details);
         env = json_pack("{s:b, s:o}", "success", 0, "error", e);
     }
-    char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
+    char *text = env ? json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(env);
     if (text == NULL) {
         static const char oom[] = "{\"success\":false,\"error\":{\"message\":\"out of memory\"}}";
@@ -459,12 +462,28 @@ const http_callbacks *api_http_callbacks(void)
 
 ig_status api_init(api_app *app, ig_err *err)
 {
-    size_t n = api_auth_routes_count + api_ops_routes_count;
+    /* the resume routes exist once main has given the API its resumes service */
+    bool res = app->resumes != NULL;
+    const struct {
+        const router_route *routes;
+        size_t n;
+    } tables[] = {
+        {api_auth_routes, api_auth_routes_count},
+        {api_ops_routes, api_ops_routes_count},
+        {api_resumes_routes, res ? api_resumes_routes_count : 0},
+        {api_upload_routes, res ? api_upload_routes_count : 0},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        n += tables[i].n;
     router_route *all = calloc(n, sizeof *all);
     if (all == NULL)
         return status_errf(err, IG_ENOMEM, "out of memory");
-    memcpy(all, api_auth_routes, api_auth_routes_count * sizeof *all);
-    memcpy(all + api_auth_routes_count, api_ops_routes, api_ops_routes_count * sizeof *all);
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        memcpy(all + k, tables[i].routes, tables[i].n * sizeof *all);
+        k += tables[i].n;
+    }
     ig_status st = router_new(all, n, &app->router, err);
     if (st != IG_OK)
         free(all);

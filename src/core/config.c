@@ -90,6 +90,10 @@ static const var_spec vars[] = {
     VNUM("SHUTDOWN_TIMEOUT", K_INT, shutdown_timeout, 0, 3600000),
     VNUM("DB_POOL_SIZE", K_INT, db_pool_size, 1, 1024),
     VNUM("DB_BUSY_TIMEOUT", K_INT, db_busy_timeout, 0, 3600000),
+    VNUM("JOB_WORKERS", K_INT, job_workers, 0, 64),
+    VNUM("JOB_POLL_MS", K_INT, job_poll_ms, 10, 60000),
+    VNUM("JOB_LEASE_SECONDS", K_INT, job_lease_seconds, 1, 86400),
+    VNUM("JOB_MAX_ATTEMPTS", K_INT, job_max_attempts, 1, 100),
 };
 
 #define NVARS (sizeof vars / sizeof vars[0])
@@ -139,6 +143,10 @@ static void set_defaults(ig_config *cfg)
     cfg->keepalive_timeout = 5000;
     cfg->shutdown_timeout = 30000;
     cfg->db_busy_timeout = 5000;
+    cfg->job_workers = 2;
+    cfg->job_poll_ms = 1000;
+    cfg->job_lease_seconds = 60;
+    cfg->job_max_attempts = 3;
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -313,7 +321,7 @@ static ig_status derive(ig_config *cfg, const bool *given, ig_err *err)
             return status_errf(err, IG_EINVAL, "DATA_DIR is too long to derive UPLOAD_FOLDER; set UPLOAD_FOLDER");
     }
     if (!given[var_index("DB_POOL_SIZE")])
-        cfg->db_pool_size = cfg->workers + 2;
+        cfg->db_pool_size = cfg->workers + cfg->job_workers + 3; /* + the jobs' lease renewer */
     return IG_OK;
 }
 

@@ -45,8 +45,13 @@ typedef struct ig_config {
     long body_min_rate;      /* BODY_MIN_RATE bytes/s averaged, default 1024 */
     int keepalive_timeout;   /* KEEPALIVE_TIMEOUT ms, default 5000 */
     int shutdown_timeout;    /* SHUTDOWN_TIMEOUT ms to finish in-flight requests, default 30000 */
-    int db_pool_size;        /* DB_POOL_SIZE, default WORKERS + 2 */
+    int db_pool_size;        /* DB_POOL_SIZE, default WORKERS + JOB_WORKERS + 3 */
     int db_busy_timeout;     /* DB_BUSY_TIMEOUT ms, default 5000 */
+    int job_workers;         /* JOB_WORKERS: background job threads in serve and worker, default 2; 0 in
+                                serve leaves the jobs to `interviewgenius worker` processes */
+    int job_poll_ms;         /* JOB_POLL_MS: how often idle job threads look for due jobs, default 1000 */
+    int job_lease_seconds;   /* JOB_LEASE_SECONDS: a job whose worker stops renewing this long is retried, default 60 */
+    int job_max_attempts;    /* JOB_MAX_ATTEMPTS: tries before a job (and its resume) fails, default 3 */
 } ig_config;
 
 /* Fills cfg from env_path (.env; may not exist; NULL skips it) and the environment. An empty value

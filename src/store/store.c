@@ -330,3 +330,254 @@ ig_status store_purge_expired(ig_store *st, int64_t now, ig_err *err)
         return status_errf(err, IG_EINVAL, "store is NULL");
     return st->be->purge_expired(st->impl, now, err);
 }
+
+/* ---- resumes ---- */
+
+/* Copies s (NULL ok) into buf (cap bytes), cut at a UTF-8 character boundary when too long: an
+ * error text is a reason to keep, not input to refuse. Returns buf, or NULL for NULL. */
+static const char *clip_text(const char *s, char *buf, size_t cap)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strnlen(s, cap);
+    if (n == cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+    if (s == NULL || strnlen(s, 65) != 64)
+        return false;
+    for (size_t i = 0; i < 64; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+static ig_status check_attempts(int max_attempts, ig_err *err)
+{
+    if (max_attempts < 1 || max_attempts > 100)
+        return status_errf(err, IG_EINVAL, "max attempts %d is outside 1..100", max_attempts);
+    return IG_OK;
+}
+
+ig_status store_resume_create(ig_store *st, const store_resume_new *in, store_resume *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && in == NULL)
+        rc = status_errf(err, IG_EINVAL, "resume is required");
+    if (rc == IG_OK)
+        rc = check_text("file name", in->file_name, STORE_FILE_NAME_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_text("file path", in->file_path, STORE_FILE_PATH_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_text("file type", in->file_type, STORE_FILE_TYPE_MAX, false, err);
+    if (rc == IG_OK && in->file_size < 0)
+        rc = status_errf(err, IG_EINVAL, "file size is negative");
+    if (rc == IG_OK && !is_sha256_hex(in->content_sha256))
+        rc = status_errf(err, IG_EINVAL, "content hash must be 64 lower-case hex digits");
+    if (rc == IG_OK)
+        rc = check_attempts(in->job_max_attempts, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->resume_create(st->impl, in, out, err);
+}
+
+ig_status store_resume_get(ig_store *st, int64_t user_id, int64_t id, store_resume *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->resume_get(st->impl, user_id, id, out, err);
+}
+
+ig_status store_resume_list(ig_store *st, int64_t user_id, int page, int per_page, store_resume **items,
+                            size_t *count, int64_t *total, ig_err *err)
+{
+    ig_status rc = check_store(st, items, err);
+    if (rc == IG_OK && (count == NULL || total == NULL))
+        rc = status_errf(err, IG_EINVAL, "output pointer is NULL");
+    if (rc != IG_OK)
+        return rc;
+    *items = NULL;
+    *count = 0;
+    *total = 0;
+    /* the offset (page - 1) * per_page must not overflow */
+    if (page < 1 || per_page < 1 || per_page > 1000 || page > INT32_MAX / 1000)
+        return status_errf(err, IG_EINVAL, "page %d / per_page %d out of range", page, per_page);
+    return st->be->resume_list(st->impl, user_id, page, per_page, items, count, total, err);
+}
+
+ig_status store_resume_parse_result(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    return st->be->resume_parse_result(st->impl, user_id, id, out, err);
+}
+
+ig_status store_resume_delete(ig_store *st, int64_t user_id, int64_t id, char *file_path, size_t cap, ig_err *err)
+{
+    ig_status rc = check_store(st, file_path, err);
+    if (rc == IG_OK && cap < STORE_FILE_PATH_MAX + 1)
+        rc = status_errf(err, IG_EINVAL, "file path buffer is smaller than %d bytes", STORE_FILE_PATH_MAX + 1);
+    if (rc != IG_OK)
+        return rc;
+    file_path[0] = '\0';
+    return st->be->resume_delete(st->impl, user_id, id, file_path, cap, err);
+}
+
+ig_status store_resume_reparse(ig_store *st, int64_t user_id, int64_t id, int max_attempts, store_resume *out,
+                               bool *queued, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && queued == NULL)
+        rc = status_errf(err, IG_EINVAL, "output pointer is NULL");
+    if (rc == IG_OK)
+        rc = check_attempts(max_attempts, err);
+    if (rc != IG_OK)
+        return rc;
+    *queued = false;
+    return st->be->resume_reparse(st->impl, user_id, id, max_attempts, out, queued, err);
+}
+
+ig_status store_resume_mark_processing(ig_store *st, int64_t user_id, int64_t id, int progress, ig_err *err)
+{
+    if (st == NULL)
+        return status_errf(err, IG_EINVAL, "store is NULL");
+    if (progress < 0 || progress > 100)
+        return status_errf(err, IG_EINVAL, "progress %d is outside 0..100", progress);
+    return st->be->resume_mark_processing(st->impl, user_id, id, progress, err);
+}
+
+ig_status store_resume_save_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
+                                   double confidence, ig_err *err)
+{
+    json_t *const parts[5] = {r ? r->basic_info : NULL, r ? r->skills : NULL, r ? r->experience : NULL,
+                              r ? r->education : NULL, r ? r->projects : NULL};
+    char *docs[5] = {NULL};
+    ig_status rc = check_store(st, r, err);
+    if (rc == IG_OK && !(confidence >= 0.0 && confidence <= 1.0))
+        rc = status_errf(err, IG_EINVAL, "confidence must be within 0..1");
+    for (size_t i = 0; rc == IG_OK && i < 5; i++) {
+        if (parts[i] != NULL && (docs[i] = json_dumps(parts[i], JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+            rc = status_errf(err, IG_ENOMEM, "out of memory serialising the parse result");
+    }
+    if (rc == IG_OK)
+        rc = st->be->resume_save_result(st->impl, user_id, id, (const char *const *)docs, r->raw_text, confidence,
+                                        err);
+    for (size_t i = 0; i < 5; i++)
+        free(docs[i]);
+    return rc;
+}
+
+ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, const char *code, const char *detail,
+                                   ig_err *err)
+{
+    char clipped[STORE_ERROR_MAX + 1];
+    ig_status rc = check_store(st, code, err);
+    if (rc == IG_OK)
+        rc = check_text("error code", code, STORE_ERROR_CODE_MAX, false, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->resume_mark_failed(st->impl, user_id, id, code, clip_text(detail, clipped, sizeof clipped), err);
+}
+
+/* ---- jobs ---- */
+
+static ig_status check_owner(const char *owner, ig_err *err)
+{
+    return check_text("lease owner", owner, STORE_JOB_OWNER_MAX, false, err);
+}
+
+ig_status store_job_enqueue(ig_store *st, const char *kind, const char *payload, int64_t resume_id,
+                            int max_attempts, int64_t run_after, int64_t *id, ig_err *err)
+{
+    ig_status rc = check_store(st, kind, err);
+    if (rc == IG_OK)
+        rc = check_text("job kind", kind, STORE_JOB_KIND_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_text("job payload", payload, STORE_JOB_PAYLOAD_MAX, true, err);
+    if (rc == IG_OK)
+        rc = check_attempts(max_attempts, err);
+    if (rc != IG_OK)
+        return rc;
+    int64_t ignored;
+    return st->be->job_enqueue(st->impl, kind, payload != NULL ? payload : "{}", resume_id, max_attempts, run_after,
+                               id != NULL ? id : &ignored, err);
+}
+
+ig_status store_job_lease(ig_store *st, const char *owner, int64_t now, int lease_s, store_job *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK)
+        rc = check_owner(owner, err);
+    if (rc == IG_OK && (lease_s < 1 || lease_s > 86400))
+        rc = status_errf(err, IG_EINVAL, "lease of %d s is outside 1..86400", lease_s);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->job_lease(st->impl, owner, now, lease_s, out, err);
+}
+
+ig_status store_job_renew(ig_store *st, int64_t id, const char *owner, int64_t lease_until, ig_err *err)
+{
+    ig_status rc = check_store(st, owner, err);
+    if (rc == IG_OK)
+        rc = check_owner(owner, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->job_renew(st->impl, id, owner, lease_until, err);
+}
+
+ig_status store_job_complete(ig_store *st, int64_t id, const char *owner, int64_t now, ig_err *err)
+{
+    ig_status rc = check_store(st, owner, err);
+    if (rc == IG_OK)
+        rc = check_owner(owner, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->job_complete(st->impl, id, owner, now, err);
+}
+
+ig_status store_job_fail(ig_store *st, int64_t id, const char *owner, int64_t now, int64_t backoff_s,
+                         const char *code, const char *error, bool *final, ig_err *err)
+{
+    char clipped[STORE_ERROR_MAX + 1];
+    bool ignored;
+    ig_status rc = check_store(st, owner, err);
+    if (rc == IG_OK)
+        rc = check_owner(owner, err);
+    if (rc == IG_OK)
+        rc = check_text("error code", code, STORE_ERROR_CODE_MAX, true, err);
+    if (rc != IG_OK)
+        return rc;
+    if (final == NULL)
+        final = &ignored;
+    *final = false;
+    return st->be->job_fail(st->impl, id, owner, now, backoff_s, code != NULL && code[0] ? code : STORE_ERR_JOB_FAILED,
+                            clip_text(error, clipped, sizeof clipped), final, err);
+}
+
+ig_status store_job_get(ig_store *st, int64_t id, store_job *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->job_get(st->impl, id, out, err);
+}
+
+ig_status store_job_purge(ig_store *st, int64_t before, int *purged, ig_err *err)
+{
+    int ignored;
+    if (st == NULL)
+        return status_errf(err, IG_EINVAL, "store is NULL");
+    return st->be->job_purge(st->impl, before, purged != NULL ? purged : &ignored, err);
+}

@@ -39,6 +39,76 @@ typedef struct store_auth_check {
     store_user user;         /* the user's row when user_exists */
 } store_auth_check;
 
+/* Limits of the resume fields the store keeps (bytes, without the NUL). */
+#define STORE_FILE_NAME_MAX 255
+#define STORE_FILE_PATH_MAX 500
+#define STORE_FILE_TYPE_MAX 100
+#define STORE_ERROR_CODE_MAX 32
+#define STORE_ERROR_MAX 1000
+#define STORE_JOB_KIND_MAX 32
+#define STORE_JOB_OWNER_MAX 64
+#define STORE_JOB_PAYLOAD_MAX 1000
+
+/* A resume row. status is one of "pending", "processing", "completed", "failed". */
+typedef struct store_resume {
+    int64_t id;
+    int64_t user_id;
+    char file_name[STORE_FILE_NAME_MAX + 1];   /* the uploader's name, sanitised, for display */
+    char file_path[STORE_FILE_PATH_MAX + 1];   /* stored file, relative to UPLOAD_FOLDER */
+    char file_type[STORE_FILE_TYPE_MAX + 1];   /* MIME type */
+    int64_t file_size;
+    char content_sha256[65];                   /* lower-case hex */
+    char status[16];
+    double parse_confidence;
+    int progress;                              /* 0..100 */
+    char error_code[STORE_ERROR_CODE_MAX + 1]; /* "" unless failed */
+    char error[STORE_ERROR_MAX + 1];           /* "" unless failed */
+    int64_t created_at;                        /* unix seconds */
+    int64_t updated_at;
+} store_resume;
+
+/* What an upload writes: the fields of a new resume (status pending). */
+typedef struct store_resume_new {
+    int64_t user_id;
+    const char *file_name;
+    const char *file_path;
+    const char *file_type;
+    int64_t file_size;
+    const char *content_sha256; /* 64 lower-case hex digits */
+    int job_max_attempts;       /* of the parse job written with it, >= 1 */
+} store_resume_new;
+
+/* A parse result: JSON documents (borrowed; NULL stores SQL NULL) and the raw text. */
+typedef struct store_parse_result {
+    json_t *basic_info;
+    json_t *skills;
+    json_t *experience;
+    json_t *education;
+    json_t *projects;
+    const char *raw_text;       /* UTF-8; NULL stores NULL */
+} store_parse_result;
+
+/* A job row. status is one of "queued", "running", "done", "failed". */
+typedef struct store_job {
+    int64_t id;
+    char kind[STORE_JOB_KIND_MAX + 1];
+    char payload[STORE_JOB_PAYLOAD_MAX + 1];   /* a JSON object */
+    char status[16];
+    int attempts;                              /* leases so far, this one included */
+    int max_attempts;
+    int64_t run_after;
+    int64_t lease_until;                       /* 0 when not leased */
+    char lease_owner[STORE_JOB_OWNER_MAX + 1];
+    char last_error[STORE_ERROR_MAX + 1];
+    int64_t resume_id;                         /* 0 when the job is about no resume */
+} store_job;
+
+/* The kind of the job every upload and reparse writes. */
+#define STORE_JOB_PARSE_RESUME "parse_resume"
+/* Error codes the store itself writes on a resume whose job ran out of attempts. */
+#define STORE_ERR_JOB_FAILED "job_failed"
+#define STORE_ERR_INTERRUPTED "interrupted"
+
 /* Opens url ("sqlite:///path/to/file.db" or "sqlite://:memory:"), pool_size connections. */
 ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_timeout_ms, ig_err *err);
 void store_close(ig_store *st);
@@ -89,5 +159,64 @@ ig_status store_auth_check_token(ig_store *st, int64_t user_id, const char *jti,
                                  store_auth_check *out, ig_err *err);
 /* Deletes revoked-jti rows and families past their expiry. */
 ig_status store_purge_expired(ig_store *st, int64_t now, ig_err *err);
+
+/* Resumes. Every call is scoped by user_id: another user's id is IG_ENOTFOUND, as a missing one.
+ * Strings are checked against the STORE_*_MAX limits (IG_EINVAL); long error texts are truncated. */
+
+/* Writes the resume (status pending, progress 0) and its parse job (payload {"resume_id", "user_id"})
+ * in one transaction; out gets the new row. When the user already has a resume with the same
+ * content_sha256: IG_ECONFLICT, nothing written, and out gets the existing resume. */
+ig_status store_resume_create(ig_store *st, const store_resume_new *in, store_resume *out, ig_err *err);
+ig_status store_resume_get(ig_store *st, int64_t user_id, int64_t id, store_resume *out, ig_err *err);
+/* The user's resumes, newest first: page is 1-based, per_page >= 1. *items is a malloc'd array of
+ * *count rows (caller frees; NULL when none); *total counts all the user's resumes. */
+ig_status store_resume_list(ig_store *st, int64_t user_id, int page, int per_page, store_resume **items,
+                            size_t *count, int64_t *total, ig_err *err);
+/* The parse result of a resume as {id, basic_info, skills, experience, education, projects, raw_text,
+ * created_at, updated_at} (new reference); IG_ENOTFOUND when the resume or its result is absent. */
+ig_status store_resume_parse_result(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* Deletes the resume with its parse result, its jobs, its stored bytes and the questions generated
+ * from it that no interview asked; interviews and the questions they asked stay (their resume_id
+ * becomes NULL). file_path (cap bytes) gets the stored file's path so the caller can remove it. */
+ig_status store_resume_delete(ig_store *st, int64_t user_id, int64_t id, char *file_path, size_t cap,
+                              ig_err *err);
+/* Queues a new parse job (max_attempts) and puts the resume back to pending with progress 0 and the
+ * error cleared, in one transaction; *queued is true. When a parse job is already queued or
+ * running, nothing changes and *queued is false. out gets the resume as it now is. */
+ig_status store_resume_reparse(ig_store *st, int64_t user_id, int64_t id, int max_attempts, store_resume *out,
+                               bool *queued, ig_err *err);
+/* Status processing with progress (0..100); also used to move progress along while processing. */
+ig_status store_resume_mark_processing(ig_store *st, int64_t user_id, int64_t id, int progress, ig_err *err);
+/* Saves (replaces) the parse result and marks the resume completed (progress 100, confidence, error
+ * cleared) in one transaction. */
+ig_status store_resume_save_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
+                                   double confidence, ig_err *err);
+/* Status failed with a stable code (STORE_ERROR_CODE_MAX) and a readable detail (NULL ok). */
+ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, const char *code,
+                                   const char *detail, ig_err *err);
+
+/* Jobs. Times are unix seconds passed in by the caller (so tests can move the clock). owner names
+ * the leasing worker; renew, complete and fail act only on a running job that owner still holds
+ * (IG_ENOTFOUND when the job is gone, IG_ESTATE when the lease was lost to another worker). */
+
+/* Queues a job (payload: a JSON object text, NULL for {}; resume_id 0 for none). *id may be NULL. */
+ig_status store_job_enqueue(ig_store *st, const char *kind, const char *payload, int64_t resume_id,
+                            int max_attempts, int64_t run_after, int64_t *id, ig_err *err);
+/* Atomically takes the oldest runnable job: queued with run_after <= now, or running with a lease
+ * that ran out (its worker died). It becomes running, leased to owner until now + lease_s, with
+ * attempts + 1. A running job whose lease ran out after its last attempt is failed instead (its
+ * resume too, code STORE_ERR_INTERRUPTED). IG_ENOTFOUND when nothing is runnable. */
+ig_status store_job_lease(ig_store *st, const char *owner, int64_t now, int lease_s, store_job *out, ig_err *err);
+ig_status store_job_renew(ig_store *st, int64_t id, const char *owner, int64_t lease_until, ig_err *err);
+ig_status store_job_complete(ig_store *st, int64_t id, const char *owner, int64_t now, ig_err *err);
+/* Records error (NULL ok) as the job's last error. With attempts left and backoff_s >= 0 the job
+ * is queued again to run after now + backoff_s (*final false); otherwise (no attempts left, or
+ * backoff_s < 0: retrying cannot help) it is failed, and so is its resume with code (NULL:
+ * STORE_ERR_JOB_FAILED) and error as detail (*final true). final may be NULL. */
+ig_status store_job_fail(ig_store *st, int64_t id, const char *owner, int64_t now, int64_t backoff_s,
+                         const char *code, const char *error, bool *final, ig_err *err);
+ig_status store_job_get(ig_store *st, int64_t id, store_job *out, ig_err *err);
+/* Deletes done and failed jobs last updated before `before`; *purged (may be NULL) gets the count. */
+ig_status store_job_purge(ig_store *st, int64_t before, int *purged, ig_err *err);
 
 #endif

@@ -40,6 +40,32 @@ typedef struct store_backend {
     ig_status (*auth_check_token)(void *impl, int64_t user_id, const char *jti, const char *family_id,
                                   store_auth_check *out, ig_err *err);
     ig_status (*purge_expired)(void *impl, int64_t now, ig_err *err);
+
+    ig_status (*resume_create)(void *impl, const store_resume_new *in, store_resume *out, ig_err *err);
+    ig_status (*resume_get)(void *impl, int64_t user_id, int64_t id, store_resume *out, ig_err *err);
+    ig_status (*resume_list)(void *impl, int64_t user_id, int page, int per_page, store_resume **items,
+                             size_t *count, int64_t *total, ig_err *err);
+    ig_status (*resume_parse_result)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    ig_status (*resume_delete)(void *impl, int64_t user_id, int64_t id, char *file_path, size_t cap, ig_err *err);
+    ig_status (*resume_reparse)(void *impl, int64_t user_id, int64_t id, int max_attempts, store_resume *out,
+                                bool *queued, ig_err *err);
+    ig_status (*resume_mark_processing)(void *impl, int64_t user_id, int64_t id, int progress, ig_err *err);
+    /* The documents are serialised JSON texts (NULL for SQL NULL). */
+    ig_status (*resume_save_result)(void *impl, int64_t user_id, int64_t id, const char *const docs[5],
+                                    const char *raw_text, double confidence, ig_err *err);
+    ig_status (*resume_mark_failed)(void *impl, int64_t user_id, int64_t id, const char *code, const char *detail,
+                                    ig_err *err);
+
+    ig_status (*job_enqueue)(void *impl, const char *kind, const char *payload, int64_t resume_id, int max_attempts,
+                             int64_t run_after, int64_t *id, ig_err *err);
+    ig_status (*job_lease)(void *impl, const char *owner, int64_t now, int lease_s, store_job *out, ig_err *err);
+    ig_status (*job_renew)(void *impl, int64_t id, const char *owner, int64_t lease_until, ig_err *err);
+    ig_status (*job_complete)(void *impl, int64_t id, const char *owner, int64_t now, ig_err *err);
+    /* code is never NULL here; error may be. */
+    ig_status (*job_fail)(void *impl, int64_t id, const char *owner, int64_t now, int64_t backoff_s,
+                          const char *code, const char *error, bool *final, ig_err *err);
+    ig_status (*job_get)(void *impl, int64_t id, store_job *out, ig_err *err);
+    ig_status (*job_purge)(void *impl, int64_t before, int *purged, ig_err *err);
 } store_backend;
 
 /* The SQLite backend (store_sqlite.c). */

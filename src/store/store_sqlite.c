@@ -47,8 +47,44 @@ typedef enum sq_stmt_id {
     SQ_AUTH_CHECK,
     SQ_PURGE_JTIS,
     SQ_PURGE_FAMILIES,
+    SQ_RESUME_INSERT,
+    SQ_RESUME_BY_SHA,
+    SQ_RESUME_GET,
+    SQ_RESUME_LIST,
+    SQ_RESUME_COUNT,
+    SQ_RESUME_RESULT,
+    SQ_RESUME_PATH,
+    SQ_QUESTIONS_DELETE_UNUSED,
+    SQ_RESUME_DELETE,
+    SQ_RESUME_ACTIVE_JOBS,
+    SQ_RESUME_SET_PENDING,
+    SQ_RESUME_PROCESSING,
+    SQ_RESUME_COMPLETE,
+    SQ_RESULT_UPSERT,
+    SQ_RESUME_FAILED,
+    SQ_JOB_INSERT,
+    SQ_JOB_EXPIRE_RESUMES,
+    SQ_JOB_EXPIRE,
+    SQ_JOB_LEASE,
+    SQ_JOB_RENEW,
+    SQ_JOB_COMPLETE,
+    SQ_JOB_OWNED,
+    SQ_JOB_REQUEUE,
+    SQ_JOB_FAILED,
+    SQ_RESUME_JOB_FAILED,
+    SQ_JOB_GET,
+    SQ_JOB_PURGE,
     SQ_STMT_COUNT
 } sq_stmt_id;
+
+/* Column order read by sq_resume_fill. */
+#define SQ_RESUME_COLS "id, user_id, file_name, file_path, file_type, file_size, content_sha256, status, " \
+                       "parse_confidence, progress, error_code, error, created_at, updated_at"
+/* Column order read by sq_job_fill. */
+#define SQ_JOB_COLS "id, kind, payload, status, attempts, max_attempts, run_after, lease_until, lease_owner, " \
+                    "last_error, resume_id"
+/* A lease is lost once lease_until is in the past. */
+#define SQ_LEASE_EXPIRED "status = 'running' AND lease_until < ?1"
 
 /* Column order read by sq_user_fill. */
 #define SQ_USER_COLS "id, email, password_hash, username, avatar_url, is_active, last_login_at, created_at, updated_at"
@@ -79,7 +115,7 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_EXPORT_USER] = "SELECT id, email, username, avatar_url, is_active, last_login_at, created_at, updated_at "
                        "FROM users WHERE id = ?1",
     [SQ_EXPORT_RESUMES] = "SELECT id, file_name, file_type, file_size, content_sha256, status, parse_confidence, "
-                          "error, created_at, updated_at FROM resumes WHERE user_id = ?1 ORDER BY id",
+                          "progress, error_code, error, created_at, updated_at FROM resumes WHERE user_id = ?1 ORDER BY id",
     [SQ_EXPORT_PARSE_RESULTS] = "SELECT p.id AS id, p.resume_id AS resume_id, p.basic_info AS basic_info, "
                                 "p.skills AS skills, p.experience AS experience, p.education AS education, "
                                 "p.projects AS projects, p.raw_text AS raw_text, p.created_at AS created_at, "
@@ -124,6 +160,67 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                       "WHERE id = ?3 AND user_id = ?1 AND revoked = 0) END FROM users WHERE id = ?1",
     [SQ_PURGE_JTIS] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
     [SQ_PURGE_FAMILIES] = "DELETE FROM token_families WHERE expires_at <= ?1",
+    [SQ_RESUME_INSERT] = "INSERT INTO resumes (user_id, file_name, file_path, file_type, file_size, content_sha256, "
+                         "status, progress, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, "
+                         "?7, ?7) RETURNING " SQ_RESUME_COLS,
+    [SQ_RESUME_BY_SHA] = "SELECT " SQ_RESUME_COLS " FROM resumes WHERE user_id = ?1 AND content_sha256 = ?2",
+    [SQ_RESUME_GET] = "SELECT " SQ_RESUME_COLS " FROM resumes WHERE user_id = ?1 AND id = ?2",
+    [SQ_RESUME_LIST] = "SELECT " SQ_RESUME_COLS " FROM resumes WHERE user_id = ?1 "
+                       "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+    [SQ_RESUME_COUNT] = "SELECT count(*) FROM resumes WHERE user_id = ?1",
+    [SQ_RESUME_RESULT] = "SELECT p.id AS id, p.basic_info AS basic_info, p.skills AS skills, "
+                         "p.experience AS experience, p.education AS education, p.projects AS projects, "
+                         "p.raw_text AS raw_text, p.created_at AS created_at, p.updated_at AS updated_at "
+                         "FROM resume_parse_results p JOIN resumes r ON r.id = p.resume_id "
+                         "WHERE r.user_id = ?1 AND r.id = ?2",
+    [SQ_RESUME_PATH] = "SELECT file_path FROM resumes WHERE user_id = ?1 AND id = ?2",
+    /* The questions an interview asked or answered stay with the interview. */
+    [SQ_QUESTIONS_DELETE_UNUSED] = "DELETE FROM questions WHERE user_id = ?1 AND resume_id = ?2 "
+                                   "AND NOT EXISTS (SELECT 1 FROM interview_questions iq WHERE iq.question_id = questions.id) "
+                                   "AND NOT EXISTS (SELECT 1 FROM interview_answers a WHERE a.question_id = questions.id)",
+    [SQ_RESUME_DELETE] = "DELETE FROM resumes WHERE user_id = ?1 AND id = ?2",
+    [SQ_RESUME_ACTIVE_JOBS] = "SELECT count(*) FROM jobs WHERE resume_id = ?1 AND status IN ('queued', 'running')",
+    [SQ_RESUME_SET_PENDING] = "UPDATE resumes SET status = 'pending', progress = 0, error_code = NULL, error = NULL, "
+                              "updated_at = ?3 WHERE user_id = ?1 AND id = ?2 RETURNING " SQ_RESUME_COLS,
+    [SQ_RESUME_PROCESSING] = "UPDATE resumes SET status = 'processing', progress = ?3, updated_at = ?4 "
+                             "WHERE user_id = ?1 AND id = ?2",
+    [SQ_RESUME_COMPLETE] = "UPDATE resumes SET status = 'completed', progress = 100, parse_confidence = ?3, "
+                           "error_code = NULL, error = NULL, updated_at = ?4 WHERE user_id = ?1 AND id = ?2",
+    [SQ_RESULT_UPSERT] = "INSERT INTO resume_parse_results (resume_id, basic_info, skills, experience, education, "
+                         "projects, raw_text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+                         "ON CONFLICT (resume_id) DO UPDATE SET basic_info = excluded.basic_info, "
+                         "skills = excluded.skills, experience = excluded.experience, "
+                         "education = excluded.education, projects = excluded.projects, "
+                         "raw_text = excluded.raw_text, updated_at = excluded.updated_at",
+    [SQ_RESUME_FAILED] = "UPDATE resumes SET status = 'failed', error_code = ?3, error = ?4, updated_at = ?5 "
+                         "WHERE user_id = ?1 AND id = ?2",
+    [SQ_JOB_INSERT] = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_after, resume_id, "
+                      "created_at, updated_at) VALUES (?1, ?2, 'queued', 0, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+    /* A job whose worker died on its last attempt: its resume fails, then the job. */
+    [SQ_JOB_EXPIRE_RESUMES] = "UPDATE resumes SET status = 'failed', error_code = '" STORE_ERR_INTERRUPTED "', "
+                              "error = 'the worker stopped before finishing, on every attempt', updated_at = ?1 "
+                              "WHERE status IN ('pending', 'processing') AND id IN (SELECT resume_id FROM jobs "
+                              "WHERE " SQ_LEASE_EXPIRED " AND attempts >= max_attempts)",
+    [SQ_JOB_EXPIRE] = "UPDATE jobs SET status = 'failed', lease_until = NULL, "
+                      "last_error = 'lease expired on the last attempt', updated_at = ?1 "
+                      "WHERE " SQ_LEASE_EXPIRED " AND attempts >= max_attempts",
+    [SQ_JOB_LEASE] = "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?1 + ?2, "
+                     "lease_owner = ?3, updated_at = ?1 WHERE id = (SELECT id FROM jobs WHERE "
+                     "(status = 'queued' AND run_after <= ?1) OR (" SQ_LEASE_EXPIRED ") ORDER BY id LIMIT 1) "
+                     "RETURNING " SQ_JOB_COLS,
+    [SQ_JOB_RENEW] = "UPDATE jobs SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'",
+    [SQ_JOB_COMPLETE] = "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ?3 "
+                        "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'",
+    [SQ_JOB_OWNED] = "SELECT attempts, max_attempts, resume_id FROM jobs "
+                     "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'",
+    [SQ_JOB_REQUEUE] = "UPDATE jobs SET status = 'queued', run_after = ?2, lease_until = NULL, lease_owner = NULL, "
+                       "last_error = ?3, updated_at = ?4 WHERE id = ?1",
+    [SQ_JOB_FAILED] = "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = ?2, updated_at = ?3 "
+                      "WHERE id = ?1",
+    [SQ_RESUME_JOB_FAILED] = "UPDATE resumes SET status = 'failed', error_code = ?2, error = ?3, updated_at = ?4 "
+                             "WHERE id = ?1 AND status IN ('pending', 'processing')",
+    [SQ_JOB_GET] = "SELECT " SQ_JOB_COLS " FROM jobs WHERE id = ?1",
+    [SQ_JOB_PURGE] = "DELETE FROM jobs WHERE status IN ('done', 'failed') AND updated_at < ?1",
 };
 
 typedef struct sq_conn {
@@ -1014,6 +1111,642 @@ static ig_status sq_ping(void *impl, ig_err *err)
     return rc;
 }
 
+/* ---- resumes ---- */
+
+/* Fills out from a row of SQ_RESUME_COLS. */
+static ig_status sq_resume_fill(sqlite3_stmt *q, store_resume *out, ig_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    out->user_id = sqlite3_column_int64(q, 1);
+    ig_status rc = sq_text(q, 2, out->file_name, sizeof out->file_name, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 3, out->file_path, sizeof out->file_path, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 4, out->file_type, sizeof out->file_type, NULL, err);
+    out->file_size = sqlite3_column_int64(q, 5);
+    if (rc == IG_OK)
+        rc = sq_text(q, 6, out->content_sha256, sizeof out->content_sha256, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 7, out->status, sizeof out->status, NULL, err);
+    out->parse_confidence = sqlite3_column_double(q, 8);
+    out->progress = sqlite3_column_int(q, 9);
+    if (rc == IG_OK)
+        rc = sq_text(q, 10, out->error_code, sizeof out->error_code, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 11, out->error, sizeof out->error, NULL, err);
+    out->created_at = sqlite3_column_int64(q, 12);
+    out->updated_at = sqlite3_column_int64(q, 13);
+    return rc;
+}
+
+/* Steps a bound statement that yields one resume row, to completion. */
+static ig_status sq_resume_fetch(sq_conn *c, sqlite3_stmt *q, store_resume *out, ig_err *err)
+{
+    ig_status rc = sq_step_row(c, q, "resume", err);
+    if (rc == IG_OK)
+        rc = sq_resume_fill(q, out, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "resume", err);
+    return rc;
+}
+
+/* Binds ?1 = user_id, ?2 = id: the key of every user-scoped resume statement. */
+static ig_status sq_bind_owned(sq_conn *c, sqlite3_stmt *q, int64_t user_id, int64_t id, ig_err *err)
+{
+    if (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, id) != SQLITE_OK)
+        return sq_fail(c, "bind resume", err);
+    return IG_OK;
+}
+
+/* The resume (user_id, id) on connection c. */
+static ig_status sq_resume_read(sq_conn *c, int64_t user_id, int64_t id, store_resume *out, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_RESUME_GET, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK)
+        rc = sq_resume_fetch(c, q, out, err);
+    sq_reset(q);
+    return rc;
+}
+
+/* Inserts a queued job on connection c (inside the caller's transaction); resume_id 0 is NULL. */
+static ig_status sq_job_insert(sq_conn *c, const char *kind, const char *payload, int64_t resume_id,
+                               int max_attempts, int64_t run_after, int64_t *id, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_JOB_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, payload, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int(q, 3, max_attempts) != SQLITE_OK || sqlite3_bind_int64(q, 4, run_after) != SQLITE_OK ||
+        (resume_id != 0 ? sqlite3_bind_int64(q, 5, resume_id) : sqlite3_bind_null(q, 5)) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 6, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "queue job", err);
+        goto out;
+    }
+    rc = sq_step_row(c, q, "queued job", err);
+    if (rc == IG_OK)
+        *id = sqlite3_column_int64(q, 0);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "queued job", err);
+out:
+    sq_reset(q);
+    return rc;
+}
+
+/* Queues the parse job of a resume on connection c. */
+static ig_status sq_parse_job_insert(sq_conn *c, int64_t user_id, int64_t resume_id, int max_attempts, ig_err *err)
+{
+    char payload[96];
+    int64_t job_id;
+    snprintf(payload, sizeof payload, "{\"resume_id\":%lld,\"user_id\":%lld}", (long long)resume_id,
+             (long long)user_id);
+    return sq_job_insert(c, STORE_JOB_PARSE_RESUME, payload, resume_id, max_attempts, (int64_t)time(NULL), &job_id,
+                         err);
+}
+
+static ig_status sq_resume_create(void *impl, const store_resume_new *in, store_resume *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin upload", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, in->user_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 2, in->file_name, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, in->file_path, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 4, in->file_type, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 5, in->file_size) != SQLITE_OK ||
+        sqlite3_bind_text(q, 6, in->content_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 7, (int64_t)time(NULL)) != SQLITE_OK) {
+        rc = sq_fail(c, "create resume", err);
+        goto out;
+    }
+    rc = sq_resume_fetch(c, q, out, err);
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_ECONFLICT) {
+        /* the same bytes again: answer with the resume that has them (same transaction, same snapshot) */
+        rc = sq_prepare(c, SQ_RESUME_BY_SHA, &q, err);
+        if (rc != IG_OK)
+            goto out;
+        if (sqlite3_bind_int64(q, 1, in->user_id) != SQLITE_OK ||
+            sqlite3_bind_text(q, 2, in->content_sha256, -1, SQLITE_STATIC) != SQLITE_OK) {
+            rc = sq_fail(c, "find duplicate resume", err);
+            goto out;
+        }
+        rc = sq_resume_fetch(c, q, out, err);
+        if (rc == IG_OK)
+            rc = status_errf(err, IG_ECONFLICT, "the same file is already resume %lld", (long long)out->id);
+        goto out;
+    }
+    if (rc == IG_OK)
+        rc = sq_parse_job_insert(c, in->user_id, out->id, in->job_max_attempts, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit upload", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_get(void *impl, int64_t user_id, int64_t id, store_resume *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_resume_read(c, user_id, id, out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_list(void *impl, int64_t user_id, int page, int per_page, store_resume **items,
+                                size_t *count, int64_t *total, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    store_resume *rows = NULL;
+    size_t n = 0;
+    /* one read transaction: the page and the total come from the same snapshot */
+    ig_status rc = sq_run(c, SQ_BEGIN, "begin resume list", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_COUNT, &q, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK)
+        rc = sq_fail(c, "count resumes", err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "resume count", err);
+    if (rc != IG_OK)
+        goto out;
+    *total = sqlite3_column_int64(q, 0);
+    sq_reset(q);
+    q = NULL;
+    int64_t offset = (int64_t)(page - 1) * per_page;
+    if (offset >= *total)
+        goto done;
+    int64_t want = *total - offset < per_page ? *total - offset : per_page;
+    rows = calloc((size_t)want, sizeof *rows);
+    if (rows == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory listing resumes");
+        goto out;
+    }
+    rc = sq_prepare(c, SQ_RESUME_LIST, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, want) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 3, offset) != SQLITE_OK) {
+        rc = sq_fail(c, "list resumes", err);
+        goto out;
+    }
+    while (n < (size_t)want) {
+        int src = sqlite3_step(q);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = sq_fail(c, "list resumes", err);
+            goto out;
+        }
+        rc = sq_resume_fill(q, &rows[n], err);
+        if (rc != IG_OK)
+            goto out;
+        n++;
+    }
+done:
+    rc = sq_run(c, SQ_COMMIT, "end resume list", err);
+    if (rc == IG_OK && n > 0) {
+        *items = rows;
+        *count = n;
+        rows = NULL;
+    }
+out:
+    free(rows);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_parse_result(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_RESUME_RESULT, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "parse result", err);
+    if (rc == IG_OK)
+        rc = sq_json_row(q, out, err);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Runs a user-scoped resume statement that takes just ?1 = user_id, ?2 = id; *changes gets the
+ * rows it changed. */
+static ig_status sq_run_owned(sq_conn *c, sq_stmt_id sid, int64_t user_id, int64_t id, const char *what,
+                              int *changes, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, sid, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    if (rc == IG_OK)
+        *changes = sqlite3_changes(c->db);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_resume_delete(void *impl, int64_t user_id, int64_t id, char *file_path, size_t cap, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    int changes = 0;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin resume delete", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_PATH, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "resume", err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 0, file_path, cap, NULL, err);
+    sq_reset(q);
+    /* the questions first: once the resume is gone their resume_id is NULL and they are untraceable */
+    if (rc == IG_OK)
+        rc = sq_run_owned(c, SQ_QUESTIONS_DELETE_UNUSED, user_id, id, "delete questions", &changes, err);
+    if (rc == IG_OK)
+        rc = sq_run_owned(c, SQ_RESUME_DELETE, user_id, id, "delete resume", &changes, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit resume delete", err);
+    if (rc != IG_OK)
+        file_path[0] = '\0';
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_reparse(void *impl, int64_t user_id, int64_t id, int max_attempts, store_resume *out,
+                                   bool *queued, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin reparse", err);
+    if (rc == IG_OK)
+        rc = sq_resume_read(c, user_id, id, out, err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_ACTIVE_JOBS, &q, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 1, id) != SQLITE_OK)
+        rc = sq_fail(c, "reparse", err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "active jobs", err);
+    if (rc != IG_OK)
+        goto out;
+    bool active = sqlite3_column_int64(q, 0) > 0;
+    sq_reset(q);
+    q = NULL;
+    if (active) {
+        rc = sq_run(c, SQ_COMMIT, "end reparse", err);
+        goto out;
+    }
+    rc = sq_parse_job_insert(c, user_id, id, max_attempts, err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_SET_PENDING, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 3, (int64_t)time(NULL)) != SQLITE_OK)
+        rc = sq_fail(c, "reparse", err);
+    if (rc == IG_OK)
+        rc = sq_resume_fetch(c, q, out, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit reparse", err);
+    *queued = rc == IG_OK;
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_mark_processing(void *impl, int64_t user_id, int64_t id, int progress, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_RESUME_PROCESSING, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK &&
+        (sqlite3_bind_int(q, 3, progress) != SQLITE_OK || sqlite3_bind_int64(q, 4, (int64_t)time(NULL)) != SQLITE_OK))
+        rc = sq_fail(c, "mark processing", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "mark processing", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "resume not found");
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_save_result(void *impl, int64_t user_id, int64_t id, const char *const docs[5],
+                                       const char *raw_text, double confidence, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    int64_t now = (int64_t)time(NULL);
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin save result", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_COMPLETE, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK &&
+        (sqlite3_bind_double(q, 3, confidence) != SQLITE_OK || sqlite3_bind_int64(q, 4, now) != SQLITE_OK))
+        rc = sq_fail(c, "complete resume", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "complete resume", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "resume not found");
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESULT_UPSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    bool bound = sqlite3_bind_int64(q, 1, id) == SQLITE_OK;
+    for (int i = 0; bound && i < 5; i++)
+        bound = sqlite3_bind_text(q, 2 + i, docs[i], -1, SQLITE_STATIC) == SQLITE_OK;
+    if (!bound || sqlite3_bind_text(q, 7, raw_text, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 8, now) != SQLITE_OK) {
+        rc = sq_fail(c, "save parse result", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "save parse result", err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit save result", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_resume_mark_failed(void *impl, int64_t user_id, int64_t id, const char *code, const char *detail,
+                                       ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_RESUME_FAILED, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK && (sqlite3_bind_text(q, 3, code, -1, SQLITE_STATIC) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC) != SQLITE_OK ||
+                        sqlite3_bind_int64(q, 5, (int64_t)time(NULL)) != SQLITE_OK))
+        rc = sq_fail(c, "mark failed", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "mark failed", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "resume not found");
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- jobs ---- */
+
+/* Fills out from a row of SQ_JOB_COLS. */
+static ig_status sq_job_fill(sqlite3_stmt *q, store_job *out, ig_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    ig_status rc = sq_text(q, 1, out->kind, sizeof out->kind, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 2, out->payload, sizeof out->payload, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 3, out->status, sizeof out->status, NULL, err);
+    out->attempts = sqlite3_column_int(q, 4);
+    out->max_attempts = sqlite3_column_int(q, 5);
+    out->run_after = sqlite3_column_int64(q, 6);
+    out->lease_until = sqlite3_column_int64(q, 7);
+    if (rc == IG_OK)
+        rc = sq_text(q, 8, out->lease_owner, sizeof out->lease_owner, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 9, out->last_error, sizeof out->last_error, NULL, err);
+    out->resume_id = sqlite3_column_int64(q, 10);
+    return rc;
+}
+
+static ig_status sq_job_enqueue(void *impl, const char *kind, const char *payload, int64_t resume_id,
+                                int max_attempts, int64_t run_after, int64_t *id, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_job_insert(c, kind, payload, resume_id, max_attempts, run_after, id, err);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Runs a jobs statement whose only parameter is ?1 = now. */
+static ig_status sq_run_now(sq_conn *c, sq_stmt_id sid, int64_t now, const char *what, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, sid, &q, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 1, now) != SQLITE_OK)
+        rc = sq_fail(c, what, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_job_lease(void *impl, const char *owner, int64_t now, int lease_s, store_job *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    /* one write transaction: two workers never take the same job */
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin lease", err);
+    if (rc == IG_OK)
+        rc = sq_run_now(c, SQ_JOB_EXPIRE_RESUMES, now, "fail exhausted resumes", err);
+    if (rc == IG_OK)
+        rc = sq_run_now(c, SQ_JOB_EXPIRE, now, "fail exhausted jobs", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_JOB_LEASE, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, now) != SQLITE_OK || sqlite3_bind_int(q, 2, lease_s) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 3, owner, -1, SQLITE_STATIC) != SQLITE_OK))
+        rc = sq_fail(c, "lease job", err);
+    if (rc == IG_OK) {
+        int src = sqlite3_step(q);
+        if (src == SQLITE_ROW)
+            rc = sq_job_fill(q, out, err);
+        else if (src == SQLITE_DONE)
+            rc = IG_ENOTFOUND; /* nothing runnable; the expiries above still commit */
+        else
+            rc = sq_fail(c, "lease job", err);
+    }
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "lease job", err);
+    sq_reset(q);
+    if (rc == IG_OK || rc == IG_ENOTFOUND) {
+        ig_status crc = sq_run(c, SQ_COMMIT, "commit lease", err);
+        if (crc != IG_OK)
+            rc = crc;
+        else if (rc == IG_ENOTFOUND)
+            status_errf(err, IG_ENOTFOUND, "no runnable job");
+    }
+    sq_release(s, c);
+    return rc;
+}
+
+/* After a write to a job held by owner changed nothing: IG_ENOTFOUND when the job is gone,
+ * IG_ESTATE when it exists but owner no longer holds it. */
+static ig_status sq_job_lost(sq_conn *c, int64_t id, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_JOB_GET, &q, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 1, id) != SQLITE_OK)
+        rc = sq_fail(c, "job lookup", err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "job", err);
+    if (rc == IG_OK)
+        rc = status_errf(err, IG_ESTATE, "job %lld is no longer leased to this worker", (long long)id);
+    sq_reset(q);
+    return rc;
+}
+
+/* Runs SQ_JOB_RENEW or SQ_JOB_COMPLETE: ?1 = id, ?2 = owner, ?3 = t. */
+static ig_status sq_job_held_write(void *impl, sq_stmt_id sid, int64_t id, const char *owner, int64_t t,
+                                   const char *what, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, sid, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, id) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 2, owner, -1, SQLITE_STATIC) != SQLITE_OK ||
+                        sqlite3_bind_int64(q, 3, t) != SQLITE_OK))
+        rc = sq_fail(c, what, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    sq_reset(q);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = sq_job_lost(c, id, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_job_renew(void *impl, int64_t id, const char *owner, int64_t lease_until, ig_err *err)
+{
+    return sq_job_held_write(impl, SQ_JOB_RENEW, id, owner, lease_until, "renew lease", err);
+}
+
+static ig_status sq_job_complete(void *impl, int64_t id, const char *owner, int64_t now, ig_err *err)
+{
+    return sq_job_held_write(impl, SQ_JOB_COMPLETE, id, owner, now, "complete job", err);
+}
+
+static ig_status sq_job_fail(void *impl, int64_t id, const char *owner, int64_t now, int64_t backoff_s,
+                             const char *code, const char *error, bool *final, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin job failure", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_JOB_OWNED, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, id) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 2, owner, -1, SQLITE_STATIC) != SQLITE_OK))
+        rc = sq_fail(c, "fail job", err);
+    if (rc == IG_OK) {
+        rc = sq_step_row(c, q, "job", err);
+        if (rc == IG_ENOTFOUND) {
+            sq_reset(q);
+            q = NULL;
+            rc = sq_job_lost(c, id, err);
+        }
+    }
+    if (rc != IG_OK)
+        goto out;
+    int attempts = sqlite3_column_int(q, 0), max_attempts = sqlite3_column_int(q, 1);
+    int64_t resume_id = sqlite3_column_int64(q, 2);
+    sq_reset(q);
+    q = NULL;
+    *final = backoff_s < 0 || attempts >= max_attempts;
+    rc = sq_prepare(c, *final ? SQ_JOB_FAILED : SQ_JOB_REQUEUE, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    bool bound = sqlite3_bind_int64(q, 1, id) == SQLITE_OK;
+    if (*final)
+        bound = bound && sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC) == SQLITE_OK &&
+                sqlite3_bind_int64(q, 3, now) == SQLITE_OK;
+    else
+        bound = bound && sqlite3_bind_int64(q, 2, now + backoff_s) == SQLITE_OK &&
+                sqlite3_bind_text(q, 3, error, -1, SQLITE_STATIC) == SQLITE_OK &&
+                sqlite3_bind_int64(q, 4, now) == SQLITE_OK;
+    if (!bound) {
+        rc = sq_fail(c, "fail job", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "fail job", err);
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_OK && *final && resume_id != 0) {
+        rc = sq_prepare(c, SQ_RESUME_JOB_FAILED, &q, err);
+        if (rc == IG_OK && (sqlite3_bind_int64(q, 1, resume_id) != SQLITE_OK ||
+                            sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC) != SQLITE_OK ||
+                            sqlite3_bind_text(q, 3, error, -1, SQLITE_STATIC) != SQLITE_OK ||
+                            sqlite3_bind_int64(q, 4, now) != SQLITE_OK))
+            rc = sq_fail(c, "fail resume", err);
+        if (rc == IG_OK)
+            rc = sq_step_done(c, q, "fail resume", err);
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit job failure", err);
+out:
+    if (rc != IG_OK)
+        *final = false;
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_job_get(void *impl, int64_t id, store_job *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_JOB_GET, &q, err);
+    if (rc == IG_OK && sqlite3_bind_int64(q, 1, id) != SQLITE_OK)
+        rc = sq_fail(c, "job lookup", err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "job", err);
+    if (rc == IG_OK)
+        rc = sq_job_fill(q, out, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "job", err);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_job_purge(void *impl, int64_t before, int *purged, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_run_now(c, SQ_JOB_PURGE, before, "purge jobs", err);
+    *purged = rc == IG_OK ? sqlite3_changes(c->db) : 0;
+    sq_release(s, c);
+    return rc;
+}
+
 /* ---- open / close ---- */
 
 static void sq_destroy(sq_store *s)
@@ -1140,4 +1873,20 @@ const store_backend store_sqlite_backend = {
     .jti_revoke = sq_jti_revoke,
     .auth_check_token = sq_auth_check_token,
     .purge_expired = sq_purge_expired,
+    .resume_create = sq_resume_create,
+    .resume_get = sq_resume_get,
+    .resume_list = sq_resume_list,
+    .resume_parse_result = sq_resume_parse_result,
+    .resume_delete = sq_resume_delete,
+    .resume_reparse = sq_resume_reparse,
+    .resume_mark_processing = sq_resume_mark_processing,
+    .resume_save_result = sq_resume_save_result,
+    .resume_mark_failed = sq_resume_mark_failed,
+    .job_enqueue = sq_job_enqueue,
+    .job_lease = sq_job_lease,
+    .job_renew = sq_job_renew,
+    .job_complete = sq_job_complete,
+    .job_fail = sq_job_fail,
+    .job_get = sq_job_get,
+    .job_purge = sq_job_purge,
 };

@@ -2,9 +2,11 @@
 -- their ordered questions, answers and feedback, refresh-token families, revoked access tokens, jobs.
 -- Portable SQL where possible: timestamps are INTEGER unix seconds (UTC), JSON documents are TEXT,
 -- booleans are INTEGER 0/1. Ownership cascades from users so deleting an account deletes its data.
+-- The ids the API shows (users, resumes, questions, interviews) are AUTOINCREMENT: a deleted row's
+-- id is never handed to a new one, so a stale id or link can never name someone else's row.
 
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     email         VARCHAR(255) NOT NULL UNIQUE,
     password_hash VARCHAR(255) NOT NULL,
     username      VARCHAR(100),
@@ -16,17 +18,19 @@ CREATE TABLE users (
 );
 
 CREATE TABLE resumes (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    file_name        VARCHAR(255) NOT NULL,
-    file_path        VARCHAR(500) NOT NULL,
-    file_type        VARCHAR(50) NOT NULL,
+    file_name        VARCHAR(255) NOT NULL,  -- the uploader's file name, sanitised: display and download only
+    file_path        VARCHAR(500) NOT NULL,  -- the stored file, relative to UPLOAD_FOLDER: <user_id>/<random>.<ext>
+    file_type        VARCHAR(100) NOT NULL,  -- MIME type decided by the file's bytes
     file_size        INTEGER NOT NULL CHECK (file_size >= 0),
     content_sha256   CHAR(64) NOT NULL,
     status           VARCHAR(16) NOT NULL DEFAULT 'pending'
                      CHECK (status IN ('pending', 'processing', 'completed', 'failed')),
     parse_confidence REAL NOT NULL DEFAULT 0,
-    error            TEXT,
+    progress         INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+    error_code       VARCHAR(32),            -- why it failed, a stable code the API localises ("no_text")
+    error            TEXT,                   -- the failure's detail, in English
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     UNIQUE (user_id, content_sha256)
@@ -54,9 +58,10 @@ CREATE TABLE resume_parse_results (
 );
 
 CREATE TABLE questions (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    resume_id       INTEGER NOT NULL REFERENCES resumes (id) ON DELETE CASCADE,
+    -- NULL once the resume is deleted: the interviews that asked the question keep it.
+    resume_id       INTEGER REFERENCES resumes (id) ON DELETE SET NULL,
     interview_type  VARCHAR(32) NOT NULL DEFAULT 'general',
     difficulty      VARCHAR(8) NOT NULL DEFAULT 'medium' CHECK (difficulty IN ('easy', 'medium', 'hard')),
     question_text   TEXT NOT NULL,
@@ -72,9 +77,10 @@ CREATE INDEX questions_user ON questions (user_id);
 CREATE INDEX questions_resume ON questions (resume_id, interview_type);
 
 CREATE TABLE interviews (
-    id                     INTEGER PRIMARY KEY,
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id                INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    resume_id              INTEGER NOT NULL REFERENCES resumes (id) ON DELETE CASCADE,
+    -- NULL once the resume is deleted: an interview keeps its questions and answers.
+    resume_id              INTEGER REFERENCES resumes (id) ON DELETE SET NULL,
     session_id             VARCHAR(64) NOT NULL UNIQUE,
     status                 VARCHAR(16) NOT NULL DEFAULT 'pending'
                            CHECK (status IN ('pending', 'active', 'paused', 'completed', 'cancelled')),
@@ -149,16 +155,19 @@ CREATE TABLE revoked_tokens (
 );
 CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);
 
--- The durable job queue: written in the same transaction as the thing it processes.
+-- The durable job queue: written in the same transaction as the thing it processes. A worker leases
+-- a job (status running, lease_until, lease_owner) and renews the lease while it works; a lease that
+-- runs out (the worker died) makes the job runnable again. attempts counts leases.
 CREATE TABLE jobs (
     id           INTEGER PRIMARY KEY,
     kind         VARCHAR(32) NOT NULL,
     payload      TEXT NOT NULL DEFAULT '{}',
     status       VARCHAR(8) NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
     attempts     INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL DEFAULT 3,
+    max_attempts INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
     run_after    INTEGER NOT NULL,
     lease_until  INTEGER,
+    lease_owner  VARCHAR(64),
     last_error   TEXT,
     resume_id    INTEGER REFERENCES resumes (id) ON DELETE CASCADE,
     created_at   INTEGER NOT NULL,
@@ -168,3 +177,5 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_queued ON jobs (status, run_after);
 CREATE INDEX jobs_leased ON jobs (status, lease_until);
 CREATE INDEX jobs_resume ON jobs (resume_id);
+-- Finished jobs are purged by age.
+CREATE INDEX jobs_finished ON jobs (status, updated_at);

@@ -24,7 +24,8 @@ static const char *const all_vars[] = {
     "RATELIMIT_ENABLED", "RATELIMIT_DEFAULT", "RATELIMIT_AUTH", "CORS_ORIGINS", "PASSWORD_MIN_LENGTH",
     "PWHASH_OPSLIMIT", "PWHASH_MEMLIMIT", "MAX_CONNECTIONS", "MAX_HEADER_SIZE", "MAX_HEADERS",
     "HEADER_TIMEOUT", "BODY_TIMEOUT", "BODY_IDLE_TIMEOUT", "BODY_MIN_RATE", "KEEPALIVE_TIMEOUT",
-    "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT",
+    "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT", "JOB_WORKERS", "JOB_POLL_MS", "JOB_LEASE_SECONDS",
+    "JOB_MAX_ATTEMPTS",
 };
 
 #define NO_ENV_FILE "/nonexistent/ig-test/.env"
@@ -339,8 +340,12 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.body_min_rate, 1024);
     assert_int_equal(cfg.keepalive_timeout, 5000);
     assert_int_equal(cfg.shutdown_timeout, 30000);
-    assert_int_equal(cfg.db_pool_size, 6);
+    assert_int_equal(cfg.db_pool_size, 9);
     assert_int_equal(cfg.db_busy_timeout, 5000);
+    assert_int_equal(cfg.job_workers, 2);
+    assert_int_equal(cfg.job_poll_ms, 1000);
+    assert_int_equal(cfg.job_lease_seconds, 60);
+    assert_int_equal(cfg.job_max_attempts, 3);
 
     load_ok(&cfg, NULL); /* no .env at all */
     assert_int_equal(cfg.port, 5000);
@@ -370,7 +375,7 @@ static void test_layering(void **state)
     load_ok(&cfg, path);
     assert_int_equal(cfg.port, 9000);
     assert_int_equal(cfg.workers, 8);
-    assert_int_equal(cfg.db_pool_size, 10);
+    assert_int_equal(cfg.db_pool_size, 13);
     assert_string_equal(cfg.data_dir, "/srv/ig");
     assert_string_equal(cfg.database_url, "sqlite:////srv/ig/interviewgenius.db");
     assert_string_equal(cfg.upload_folder, "/srv/ig/uploads");
@@ -428,6 +433,10 @@ static void test_numbers_strict(void **state)
         {"PWHASH_OPSLIMIT", "4294967296"},                 {"MAX_HEADER_SIZE", "1023"},
         {"JWT_ACCESS_TOKEN_EXPIRES", "0"},                 {"MAX_JSON_BODY", "0"},
         {"HEADER_TIMEOUT", "0"},                           {"MAX_CONNECTIONS", "1000001"},
+        {"JOB_WORKERS", "65"},  {"JOB_WORKERS", "-1"},     {"JOB_POLL_MS", "9"},
+        {"JOB_POLL_MS", "60001"},                          {"JOB_LEASE_SECONDS", "0"},
+        {"JOB_LEASE_SECONDS", "86401"},                    {"JOB_MAX_ATTEMPTS", "0"},
+        {"JOB_MAX_ATTEMPTS", "101"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_invalid(bad[i][0], bad[i][1]);
@@ -435,7 +444,9 @@ static void test_numbers_strict(void **state)
         {"PORT", "1"},           {"PORT", "65535"},          {"WORKERS", "256"},
         {"WORKERS", "1"},        {"PWHASH_MEMLIMIT", "8192"}, {"PWHASH_OPSLIMIT", "1"},
         {"BODY_MIN_RATE", "0"},  {"KEEPALIVE_TIMEOUT", "0"}, {"SHUTDOWN_TIMEOUT", "0"},
-        {"PORT", "08080"},
+        {"PORT", "08080"},       {"JOB_WORKERS", "0"},       {"JOB_WORKERS", "64"},
+        {"JOB_POLL_MS", "10"},   {"JOB_LEASE_SECONDS", "1"}, {"JOB_MAX_ATTEMPTS", "1"},
+        {"JOB_MAX_ATTEMPTS", "100"},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         expect_valid(good[i][0], good[i][1]);
@@ -446,6 +457,16 @@ static void test_numbers_strict(void **state)
     load_ok(&cfg, NO_ENV_FILE);
     assert_int_equal(cfg.pwhash_memlimit, 8192);
     assert_int_equal(cfg.pwhash_opslimit, 3);
+
+    setenv("JOB_WORKERS", "0", 1);
+    setenv("JOB_POLL_MS", "50", 1);
+    setenv("JOB_LEASE_SECONDS", "2", 1);
+    setenv("JOB_MAX_ATTEMPTS", "5", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_int_equal(cfg.job_workers, 0);
+    assert_int_equal(cfg.job_poll_ms, 50);
+    assert_int_equal(cfg.job_lease_seconds, 2);
+    assert_int_equal(cfg.job_max_attempts, 5);
 }
 
 static void test_booleans_and_choices(void **state)

@@ -1,0 +1,93 @@
+/* Resumes: what an upload becomes (type by content, a random stored name, the row and its parse job
+ * in one transaction), the parse job that turns the file into text in a sandboxed child, and the
+ * owner-scoped reads, deletion and reparse. Business rules only: no HTTP, no SQL. Every function
+ * blocks (store, file system) and runs on a worker thread. The service struct is owned by main and
+ * read-only while requests and jobs run. */
+#ifndef IG_SERVICES_RESUMES_H
+#define IG_SERVICES_RESUMES_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "jobs/jobs.h"
+#include "parse/extract.h"
+#include "store/store.h"
+
+/* Stable failure codes kept on a failed resume (the API localises them), besides the store's own
+ * STORE_ERR_JOB_FAILED and STORE_ERR_INTERRUPTED. */
+#define RESUMES_ERR_NO_TEXT "no_text"           /* the file holds no text, OCR included */
+#define RESUMES_ERR_UNREADABLE "unreadable"     /* damaged, encrypted, or not what its bytes claimed */
+#define RESUMES_ERR_TOO_LARGE "too_large"       /* over an extraction limit (zip bomb, size) */
+#define RESUMES_ERR_FILE_MISSING "file_missing" /* the stored file is gone */
+#define RESUMES_ERR_PARSE_FAILED "parse_failed" /* the extractor crashed, hung or failed otherwise */
+
+/* The most bytes of the original file name kept (after sanitising). */
+#define RESUMES_NAME_MAX 255
+
+typedef struct resumes_service {
+    ig_store *store;              /* borrowed */
+    const ig_log *log;            /* borrowed; NULL ok */
+    jobs_pool *jobs;              /* borrowed, set by resumes_register_jobs; NULL: uploads wake no one */
+    char upload_folder[512];
+    char extractor[PATH_MAX];     /* the program the sandbox runs to extract text: this binary */
+    int max_attempts;             /* of each parse job */
+    parse_limits limits;          /* of each extraction */
+} resumes_service;
+
+/* Fills svc. extractor is the program parse_extract_sandboxed runs (NULL: this executable, resolved
+ * from /proc/self/exe now, so a binary replaced on disk later keeps working until restart). The
+ * upload folder is created (mode 0700) when missing. */
+ig_status resumes_service_init(resumes_service *svc, ig_store *store, const ig_log *log, const char *upload_folder,
+                               const char *extractor, int max_attempts, ig_err *err);
+/* Registers the parse job's handler on pool (before jobs_start) and lets uploads wake it. */
+ig_status resumes_register_jobs(resumes_service *svc, jobs_pool *pool, ig_err *err);
+
+/* Turns a received upload into a resume. tmp_path is always consumed: moved under
+ * UPLOAD_FOLDER/<user_id>/<random hex>.<ext> or removed. The type is decided by the bytes:
+ * IG_EINVAL when it is not a PDF, DOCX, DOC, HTML, PNG or JPEG. original_name (any bytes) is kept
+ * only for display, sanitised. size must be the file's size and sha256_hex its SHA-256 (64
+ * lower-case hex digits). On success out is the new pending resume and its parse job is queued;
+ * when the user already uploaded the same bytes, out is that resume and *duplicate is true. */
+ig_status resumes_upload_finish(const resumes_service *svc, int64_t user_id, const char *tmp_path,
+                                const char *original_name, uint64_t size, const char *sha256_hex,
+                                store_resume *out, bool *duplicate, ig_err *err);
+
+/* The user's resume; with parse_result non-NULL, *parse_result gets its parse result when it is
+ * completed (new reference), else NULL. IG_ENOTFOUND for another user's id. */
+ig_status resumes_get(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out,
+                      json_t **parse_result, ig_err *err);
+/* A page of the user's resumes, newest first (see store_resume_list; *items is caller-freed). */
+ig_status resumes_list(const resumes_service *svc, int64_t user_id, int page, int per_page, store_resume **items,
+                       size_t *count, int64_t *total, ig_err *err);
+/* Deletes the resume (see store_resume_delete) and then its file. */
+ig_status resumes_delete(const resumes_service *svc, int64_t user_id, int64_t id, ig_err *err);
+/* Parses the resume again: *queued is true when a new job was queued (out is then pending), false
+ * when one was already queued or running (out as it is). */
+ig_status resumes_reparse(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, bool *queued,
+                          ig_err *err);
+/* The original bytes of the resume's file: *data is malloc'd (caller frees), *len bytes. */
+ig_status resumes_read_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, char **data,
+                            size_t *len, ig_err *err);
+
+/* Removes every stored file of the user (UPLOAD_FOLDER/<user_id>/): for account deletion, after
+ * the rows are gone. A user without files is IG_OK. */
+ig_status resumes_remove_user_files(const resumes_service *svc, int64_t user_id, ig_err *err);
+
+/* The display form of an uploaded file name into out (cap > RESUMES_NAME_MAX): the last path
+ * component (after '/' or '\'), without control characters or malformed UTF-8, trimmed, cut at a
+ * character boundary to RESUMES_NAME_MAX bytes; fallback when nothing is left. */
+void resumes_sanitize_name(const char *name, const char *fallback, char *out, size_t cap);
+/* The MIME type stored for a format ("application/pdf", ...); NULL for PARSE_UNSUPPORTED. */
+const char *resumes_mime_type(parse_format f);
+/* The parse confidence of extracted text, 0..1: half for length (non-blank characters, full at
+ * 2000), a tenth for each kind of resume section found (contact, education, experience, skills,
+ * projects; English or Chinese headings), times 0.8 when the text came from OCR. Rounded to 0.01.
+ * It says how much usable text there is, not how well it was understood. */
+double resumes_confidence(const char *text, bool ocr);
+
+#endif
