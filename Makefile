@@ -1,7 +1,7 @@
 # InterviewGenius — build, run and test. `make run` and `make test` are all the set-up.
 # SAN=1 builds with ASan+UBSan into build-san/.
 
-PKGS      := libuv jansson libjwt libsodium sqlite3 poppler-glib cairo libzip libxml-2.0 tesseract lept libmagic wv-1.0
+PKGS      := libuv jansson libjwt libsodium sqlite3 poppler-glib cairo libzip libxml-2.0 tesseract lept libmagic wv-1.0 libgsf-1
 SAN       ?= 0
 ifeq ($(SAN),1)
 BUILD     ?= build-san

@@ -29,6 +29,27 @@ export OMP_THREAD_LIMIT=1
 
 now() { date +%s.%N; }
 
+# CPU seconds (user + system, children included) of a command go to $CPU_FILE via GNU time,
+# when installed: a figure other load on the machine does not skew.
+TIME_BIN=$(command -v /usr/bin/time || true)
+CPU_FILE=$(mktemp)
+trap 'rm -f "$CPU_FILE"' EXIT
+timed() {
+    if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -f "%U %S" -o "$CPU_FILE" "$@"
+    else
+        echo "0 0" >"$CPU_FILE"
+        "$@"
+    fi
+}
+
+# "wall/cpu" files/s for n files over [t0, t1] and the CPU time in $CPU_FILE.
+rates() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v f="$CPU_FILE" 'BEGIN{
+        getline line < f; split(line, c, " "); cpu = c[1] + c[2];
+        if (cpu > 0) printf "%.1f/%.1f", n/(b-a), n/cpu; else printf "%.1f/-", n/(b-a) }'
+}
+
 # Runs "$@" (a command taking the files last) over the list repeated until MIN_SECONDS; prints
 # files/s. The list is in FILES.
 rate_batch() {
@@ -37,7 +58,7 @@ rate_batch() {
         list=()
         for ((r = 0; r < reps; r++)); do list+=("${FILES[@]}"); done
         t0=$(now)
-        taskset -c "$CPU" "$@" "${list[@]}" >/dev/null 2>&1 || true
+        timed taskset -c "$CPU" "$@" "${list[@]}" >/dev/null 2>&1 || true
         t1=$(now)
         n=${#list[@]}
         if awk -v a="$t0" -v b="$t1" -v m="$MIN_SECONDS" 'BEGIN{exit !(b-a>=m)}' || [ "$reps" -ge 512 ]; then
@@ -45,7 +66,7 @@ rate_batch() {
         fi
         reps=$((reps * 2))
     done
-    awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN{printf "%.1f", n/(b-a)}'
+    rates "$t0" "$t1" "$n"
 }
 
 # The same with one process per file started from a shell loop pinned to the core.
@@ -54,7 +75,7 @@ rate_each() {
     local n=0 t0 t1 reps=1
     while :; do
         t0=$(now)
-        taskset -c "$CPU" bash -c "for ((r = 0; r < $reps; r++)); do for f in \"\$@\"; do $script; done; done" \
+        timed taskset -c "$CPU" bash -c "for ((r = 0; r < $reps; r++)); do for f in \"\$@\"; do $script; done; done" \
             _ "${FILES[@]}" >/dev/null 2>&1 || true
         t1=$(now)
         n=$((reps * ${#FILES[@]}))
@@ -63,7 +84,7 @@ rate_each() {
         fi
         reps=$((reps * 2))
     done
-    awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN{printf "%.1f", n/(b-a)}'
+    rates "$t0" "$t1" "$n"
 }
 
 # Groups the inputs by what the extractor says they are (format, and OCR for scans).
@@ -90,10 +111,11 @@ add_files "${INPUTS[@]}"
 echo "== interviewgenius text-extraction benchmark (one core: cpu $CPU)"
 echo "   binary:  $IG_BIN"
 echo "   inputs:  ${CORPUS}${FIXTURES_DIR:+ and $FIXTURES_DIR}"
-echo "   each figure: files/s over the format's files, repeated for at least ${MIN_SECONDS}s"
+echo "   each figure: files/s over the format's files, repeated for at least ${MIN_SECONDS}s,"
+echo "   as wall/cpu: by the clock, and by the CPU time spent (children included; other load aside)"
 echo
-printf '%-10s %6s %12s %12s %12s %12s\n' format files in-process sandboxed exec/file pdftotext
-printf '%-10s %6s %12s %12s %12s %12s\n' ---------- ------ ------------ ------------ ------------ ------------
+printf '%-10s %6s %14s %14s %14s %14s\n' format files in-process sandboxed exec/file pdftotext
+printf '%-10s %6s %14s %14s %14s %14s\n' ---------- ------ -------------- -------------- -------------- --------------
 for fmt in $(printf '%s\n' "${!GROUP[@]}" | sort); do
     mapfile -t FILES < <(printf '%s' "${GROUP[$fmt]}")
     inproc=$(rate_batch "$IG_BIN" parse --in-process)
@@ -103,7 +125,7 @@ for fmt in $(printf '%s\n' "${!GROUP[@]}" | sort); do
     if [ "$HAVE_PDFTOTEXT" = 1 ] && [[ $fmt == pdf* ]]; then
         ptt=$(rate_each "pdftotext \"\$f\" /dev/null")
     fi
-    printf '%-10s %6d %12s %12s %12s %12s\n' "$fmt" "${#FILES[@]}" "$inproc" "$sandboxed" "$each" "$ptt"
+    printf '%-10s %6d %14s %14s %14s %14s\n' "$fmt" "${#FILES[@]}" "$inproc" "$sandboxed" "$each" "$ptt"
 done
 echo
 echo "Goals (issue 3): sandboxed >= 2x the original's PyPDF2 (109 files/s in-process) and >= pdftotext;"

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the build, the server and the tests need; does nothing when all are
-# present. Uses sudo when not root.
+# present. Uses sudo when not root. LibreOffice and the fonts (Latin, CJK) make the end-to-end
+# tests' fixture documents.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libhttp-parser-dev libwslay-dev libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev
 libcmocka-dev python3 python3-pytest python3-requests wrk curl
 libpoppler-glib-dev libcairo2-dev libzip-dev libxml2-dev libwv-dev libgsf-1-dev libmagic-dev
-libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim poppler-data poppler-utils"
+libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim poppler-data poppler-utils
+libreoffice-writer fonts-dejavu-core fonts-wqy-zenhei"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -212,7 +212,7 @@ static int cmd_worker(void)
     ig_log lg;
     ig_err err = {0};
     ig_store *store = NULL;
-    resumes_service resumes;
+    resumes_service resumes = {0};
     jobs_pool *jobs = NULL;
     int rc = 1;
     if (prepare(&cfg, &lg, &err) != IG_OK)
@@ -248,6 +248,7 @@ static int cmd_worker(void)
     rc = 0;
 out:
     jobs_free(jobs);
+    resumes_service_close(&resumes);
     store_close(store);
     return rc;
 }
@@ -466,6 +467,8 @@ out:
         return rc;
     }
     jobs_free(jobs);
+    if (app->resumes)
+        resumes_service_close(&resumes);
     api_free(app);
     if (app->limiter.destroy)
         ratelimit_destroy(&app->limiter);

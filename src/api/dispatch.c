@@ -278,6 +278,19 @@ static void preflight(api_call *c, const char *allow)
 
 /* ---- HTTP callbacks ---- */
 
+/* The cheap part of authentication (signature, type, expiry; no store), for the loop thread. */
+static msg_id token_precheck(api_app *app, const http_request *req)
+{
+    ig_str h = http_request_header(req, STR_LIT("Authorization"));
+    if (h.p == NULL || h.n < 7 || !str_caseeq(str_make(h.p, 7), STR_LIT("Bearer ")))
+        return MSG_TOKEN_MISSING;
+    ig_str tok = str_trim(str_make(h.p + 7, h.n - 7));
+    token_claims claims;
+    if (token_verify(&app->auth->key, tok.p, tok.n, TOKEN_ACCESS, time(NULL), &claims, NULL) != IG_OK)
+        return claims.expired ? MSG_TOKEN_EXPIRED : MSG_TOKEN_INVALID;
+    return MSG_NONE;
+}
+
 static uint64_t cb_body_limit(http_exchange *x, void *udata)
 {
     api_app *app = udata;
@@ -286,6 +299,14 @@ static uint64_t cb_body_limit(http_exchange *x, void *udata)
         return 0;
     c->rr = router_match_path(app->router, c->req->method_name, c->req->path, &c->match);
     if (c->rr == ROUTER_FOUND && (((const api_route *)c->match.route->handler)->flags & API_UPLOAD)) {
+        /* an upload without a genuine token is refused on its headers: anonymous clients never
+         * get to stream a body onto the disk (revocation is checked later, by the handler) */
+        msg_id why = token_precheck(app, c->req);
+        if (why != MSG_NONE) {
+            c->message = why;
+            http_exchange_refuse(x, 401);
+            return 0;
+        }
         c->upload = upload_begin(app->loop, x, app->upload_tmp,
                                  http_request_header(c->req, STR_LIT("Content-Type")));
         if (c->upload)
@@ -415,7 +436,8 @@ static void cb_on_reject(http_exchange *x, int status, void *udata)
         return;
     }
     atomic_fetch_add(&app->in_flight, 1);
-    msg_id m = status == 413   ? MSG_TOO_LARGE
+    msg_id m = c->message != MSG_NONE ? c->message
+               : status == 413 ? MSG_TOO_LARGE
                : status == 431 ? MSG_HEADERS_TOO_LARGE
                : status == 408 ? MSG_TIMEOUT
                : status == 417 ? MSG_EXPECTATION_FAILED

@@ -191,6 +191,11 @@ static void exchange_destroy(http_exchange *x)
 
 http_request *http_exchange_request(http_exchange *x) { return &x->req; }
 
+void http_exchange_refuse(http_exchange *x, int status)
+{
+    x->reject = status;
+}
+
 void http_exchange_set_body_sink(http_exchange *x, http_body_sink fn, void *arg)
 {
     x->sink = fn;
@@ -435,6 +440,8 @@ static int hp_on_headers_complete(http_parser *p)
     x->has_body = chunked || has_len;
     x->body_limit = srv->cb.body_limit(x, srv->udata);
     x->body.max = x->body_limit;
+    if (x->reject)
+        return -1;
     if (expect.p != NULL && !(str_caseeq(expect, STR_LIT("100-continue")) && r->http_minor >= 1)) {
         x->reject = 417;
         return -1;

@@ -105,6 +105,10 @@ ig_status http_exchange_add_header(http_exchange *x, ig_str name, ig_str value);
 void http_exchange_respond(http_exchange *x, int status, const char *content_type,
                            const char *body, size_t len, int flags);
 
+/* From the body_limit callback: answer status (through on_reject) without reading the body, and
+ * close the connection. For requests that can be refused on their headers alone, such as an
+ * unauthenticated upload. */
+void http_exchange_refuse(http_exchange *x, int status);
 /* Streams the body to fn instead of the in-memory buffer (uploads). Set it from the body_limit
  * callback. fn runs on the loop for each chunk; a non-OK status rejects the request (IG_ETOOBIG:
  * 413, others: 400) and closes the connection. The request's body is then empty. */

@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "jobs/jobs.h"
 #include "parse/extract.h"
+#include "parse/sandbox.h"
 #include "store/store.h"
 
 /* Stable failure codes kept on a failed resume (the API localises them), besides the store's own
@@ -36,6 +37,7 @@ typedef struct resumes_service {
     char upload_folder[512];
     char extractor[PATH_MAX];     /* the program the sandbox runs to extract text: this binary */
     int max_attempts;             /* of each parse job */
+    parse_sandbox *sandbox;       /* owned: the pre-forked extractor, started on first use */
     parse_limits limits;          /* of each extraction */
 } resumes_service;
 
@@ -44,6 +46,8 @@ typedef struct resumes_service {
  * upload folder is created (mode 0700) when missing. */
 ig_status resumes_service_init(resumes_service *svc, ig_store *store, const ig_log *log, const char *upload_folder,
                                const char *extractor, int max_attempts, ig_err *err);
+/* Stops the extractor; after the job pool has stopped. */
+void resumes_service_close(resumes_service *svc);
 /* Registers the parse job's handler on pool (before jobs_start) and lets uploads wake it. */
 ig_status resumes_register_jobs(resumes_service *svc, jobs_pool *pool, ig_err *err);
 
