@@ -463,7 +463,7 @@ static void cb_on_done(http_exchange *x, void *udata)
     if (log_enabled(app->log, IG_LOG_INFO)) {
         json_t *f = json_pack("{s:s, s:s, s:s%, s:s, s:i, s:f, s:s}", "request_id", req->request_id, "method",
                               method, "path", req->path.p ? req->path.p : "", req->path.n, "route", route,
-                              "status", status, "duration_ms", secs * 1000.0, "ip", req->client_ip);
+                              "status", status, "duration_ms", (double)(long long)(secs * 1e6) / 1e3, "ip", req->client_ip);
         if (f && c && c->id.user.id)
             json_object_set_new(f, "user_id", json_integer(c->id.user.id));
         log_emit(app->log, IG_LOG_INFO, "request", f);

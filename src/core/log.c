@@ -174,10 +174,10 @@ void log_emit(const ig_log *lg, log_level lvl, const char *event, json_t *fields
             }
         }
     }
-    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(9));
     if (len == 0 || (line = malloc(len + 1)) == NULL)
         goto oom;
-    if (json_dumpb(obj, line, len, JSON_COMPACT) != len)
+    if (json_dumpb(obj, line, len, JSON_COMPACT | JSON_REAL_PRECISION(9)) != len)
         goto oom;
     line[len] = '\n';
     write_all(lg->fd, line, len + 1);
