@@ -98,15 +98,30 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_TIME ?= 30
 
-build-fuzz/%: tests/fuzz/%.c $(SRC)
-	@mkdir -p build-fuzz
-	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild-fuzz/gen -fsanitize=fuzzer,address,undefined \
-	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRC) build-fuzz/gen/migrations_data.c \
-	    $(LDLIBS)
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -MMD -MP -Isrc -Ibuild-fuzz/gen -fsanitize=fuzzer-no-link,address,undefined \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJ  := $(SRC:%.c=build-fuzz/obj/%.o) build-fuzz/obj/gen/migrations_data.o
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/obj/gen/migrations_data.o: build-fuzz/gen/migrations_data.c
+	@mkdir -p $(dir $@)
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/libigfuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libigfuzz.a
+	@echo "  FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libigfuzz.a $(LDLIBS)
 
 build-fuzz/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+	@scripts/embed-migrations.sh $(MIGRATIONS) > $@
 
 fuzz-build: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
 
@@ -124,4 +139,4 @@ bench: $(BIN)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(OBJ:.o=.d) $(BUILD)/src/main.d $(wildcard build-fuzz/obj/src/*/*.d)
