@@ -4,16 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "services/auth.h"
-
-static size_t utf8_len(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            count++;
-    return count;
-}
 
 static bool http_url_ok(const char *s, size_t n)
 {
@@ -82,7 +74,7 @@ validate_result validate_json_body(const char *body, size_t len, const validate_
         }
         const char *s = json_string_value(v);
         size_t slen = json_string_length(v);
-        size_t chars = utf8_len(s, slen);
+        size_t chars = utf8_count(s, slen);
         if (f->format == VFMT_EMAIL) {
             char norm[256];
             if (!auth_email_normalize(s, slen, norm, sizeof norm))

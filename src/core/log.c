@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
+
 #define LOG_MESSAGE_MAX 8192
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -56,68 +58,10 @@ bool log_enabled(const ig_log *lg, log_level lvl)
     return lg != NULL && lvl >= lg->min;
 }
 
-/* Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 when it is invalid
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+/* NUL-terminated strings into JSON, damaged UTF-8 shown rather than dropped. */
+static json_t *log_lossy(const char *s)
 {
-    unsigned char c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
-/* A JSON string of s; invalid UTF-8 bytes become U+FFFD instead of failing the whole line. */
-static json_t *json_string_lossy(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j != NULL)
-        return j;
-    size_t n = strlen(s);
-    if (n > (SIZE_MAX - 1) / 3)
-        return NULL;
-    char *out = malloc(n * 3 + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_seq_len((const unsigned char *)s + i, n - i);
-        if (len == 0) {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(out + o, s + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    j = json_stringn(out, o);
-    free(out);
-    return j;
+    return utf8_json_lossy(s, strlen(s));
 }
 
 static void format_time(char *buf, size_t cap)
@@ -158,7 +102,7 @@ void log_emit(const ig_log *lg, log_level lvl, const char *event, json_t *fields
     obj = json_object();
     if (obj == NULL || json_object_set_new(obj, "time", json_string(ts)) != 0 ||
         json_object_set_new(obj, "level", json_string(log_level_name(lvl))) != 0 ||
-        json_object_set_new(obj, "event", json_string_lossy(event ? event : "")) != 0)
+        json_object_set_new(obj, "event", log_lossy(event ? event : "")) != 0)
         goto oom;
     if (json_is_object(fields)) {
         const char *key;
@@ -205,6 +149,6 @@ void log_printf(const ig_log *lg, log_level lvl, const char *event, const char *
     va_end(ap);
     json_t *fields = json_object();
     if (fields != NULL)
-        json_object_set_new(fields, "message", json_string_lossy(msg));
+        json_object_set_new(fields, "message", log_lossy(msg));
     log_emit(lg, lvl, event, fields);
 }

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
+
 #include "parse/sandbox.h"
 
 #define PROGRESS_STARTED 10
@@ -65,34 +67,12 @@ ig_status resumes_service_init(resumes_service *svc, ig_store *store, const ig_l
 
 /* ---- names and types ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 when malformed. */
+/* Length of the well-formed UTF-8 sequence at s (n bytes left) that may stand in a displayed name;
+ * 0 when malformed or a character that would disguise the name. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-    size_t len;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-        cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
+    uint32_t cp;
+    size_t len = utf8_decode(s, n, &cp);
     /* C1 controls, bidirectional overrides and isolates: they would disguise the name on display */
     if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
         return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "store/migrations.h"
 #include "store/store_backend.h"
 
@@ -43,10 +44,7 @@ static ig_status check_text(const char *what, const char *s, size_t max, bool op
 /* s (NULL ok) has at most max characters, counting UTF-8 lead bytes (callers validate encoding). */
 static ig_status check_chars(const char *what, const char *s, size_t max, ig_err *err)
 {
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p != '\0'; p++)
-        chars += (*p & 0xC0) != 0x80;
-    if (chars > max)
+    if (s != NULL && utf8_count(s, strlen(s)) > max)
         return status_errf(err, IG_EINVAL, "%s is longer than %zu characters", what, max);
     return IG_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/utf8.h"
 #include "store/store_backend.h"
 
 /* Every statement the backend runs, one cached prepared statement per connection for each. */
@@ -669,64 +670,11 @@ static bool sq_name_in(const char *name, const char *const *list, size_t n)
     return false;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (as jansson accepts it), 0 if malformed. */
-static size_t sq_utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-        cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* A JSON string of the stored text; malformed UTF-8 (bytes written by something other than us) is
  * replaced with U+FFFD rather than failing the whole export. NULL on allocation failure. */
 static json_t *sq_json_text(const unsigned char *t, size_t n)
 {
-    json_t *v = json_stringn((const char *)t, n);
-    if (v != NULL)
-        return v;
-    char *clean = malloc(n * 3 + 1);
-    if (clean == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t len = sq_utf8_seq(t + i, n - i);
-        if (len == 0) {
-            memcpy(clean + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(clean + o, t + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    v = json_stringn(clean, o);
-    free(clean);
-    return v;
+    return utf8_json_lossy((const char *)t, n);
 }
 
 /* Unix seconds as ISO 8601 UTC, the API's timestamp format. */
