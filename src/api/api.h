@@ -85,6 +85,9 @@ struct api_call {
     json_t *data;                  /* success data (stolen), decref'd with the pool */
     json_t *details;               /* error details (stolen) */
     json_t *pagination;            /* list paging, rendered beside data (stolen) */
+    bool has_file;                 /* API_RAW: stream file_fd (closed with the pool unless sent) */
+    int file_fd;
+    uint64_t file_size;
     char *raw_body;                /* API_RAW: malloc'd, freed with the pool */
     size_t raw_len;
     const char *raw_type;
@@ -106,6 +109,8 @@ void api_ok(api_call *c, int status, msg_id message, json_t *data);
 void api_fail(api_call *c, int status, msg_id message, json_t *details);
 /* Maps a service status to the envelope (e.g. IG_EIO → 500) and logs unexpected ones. */
 void api_fail_status(api_call *c, ig_status st, const ig_err *err);
+/* API_RAW: answer with the open file fd (taken over), streamed, as the body. */
+void api_send_file(api_call *c, int fd, uint64_t size);
 /* Adds "Name: value" to the response (handlers, before they return). */
 void api_header(api_call *c, const char *name, const char *value);
 /* A one-field validation error: {"field": ["message"]}. */

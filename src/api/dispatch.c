@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ALLOW_HEADERS "Authorization, Content-Type, Accept-Language, X-Request-Id"
 #define EXPOSE_HEADERS "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
@@ -18,6 +19,8 @@ static void call_cleanup(void *arg)
     json_decref(c->details);
     json_decref(c->pagination);
     free(c->raw_body);
+    if (c->has_file)
+        close(c->file_fd);
 }
 
 static api_call *call_get(api_app *app, http_exchange *x)
@@ -77,6 +80,13 @@ void api_fail_status(api_call *c, ig_status st, const ig_err *err)
                  json_pack("{s:s, s:s, s:s}", "request_id", c->req->request_id, "status", status_name(st),
                            "error", err ? err->msg : ""));
     api_fail(c, http, m, NULL);
+}
+
+void api_send_file(api_call *c, int fd, uint64_t size)
+{
+    c->has_file = true;
+    c->file_fd = fd;
+    c->file_size = size;
 }
 
 void api_header(api_call *c, const char *name, const char *value)
@@ -148,6 +158,11 @@ static void respond(api_call *c)
         add_raw_headers(c, h);
     }
     add_raw_headers(c, c->extra_headers);
+    if (c->has_file && c->status < 400) {
+        c->has_file = false; /* the server owns the descriptor now */
+        http_exchange_respond_file(c->x, c->status, c->raw_type, c->file_fd, c->file_size, c->resp_flags);
+        return;
+    }
     if (c->def && (c->def->flags & API_RAW) && c->status < 400) {
         http_exchange_respond(c->x, c->status, c->raw_type, c->raw_body ? c->raw_body : "", c->raw_len,
                               c->resp_flags);

@@ -221,10 +221,10 @@ static void disposition(const char *name, char *out, size_t cap)
 static void h_file(api_call *c)
 {
     store_resume r;
-    char *data = NULL;
-    size_t len = 0;
+    int fd = -1;
+    uint64_t size = 0;
     ig_err err = {0};
-    ig_status st = resumes_read_file(c->app->resumes, c->id.user.id, resume_id(c), &r, &data, &len, &err);
+    ig_status st = resumes_open_file(c->app->resumes, c->id.user.id, resume_id(c), &r, &fd, &size, &err);
     if (st != IG_OK) {
         api_fail_status(c, st, &err);
         return;
@@ -235,8 +235,7 @@ static void h_file(api_call *c)
     /* the bytes are the uploader's: never rendered or sniffed as something else by a browser */
     api_header(c, "X-Content-Type-Options", "nosniff");
     api_header(c, "Content-Security-Policy", "default-src 'none'; sandbox");
-    c->raw_body = data;
-    c->raw_len = len;
+    api_send_file(c, fd, size);
     c->raw_type = static_type(r.file_type);
     c->status = 200;
 }

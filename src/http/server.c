@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -16,6 +17,7 @@
 #define READ_BUF_SIZE 65536
 #define MAX_RESPONSE (512u * 1024 * 1024)
 #define CHUNK_SIZE 16384
+#define FILE_CHUNK (256u * 1024) /* file responses are read and written in pieces of this size */
 #define BODY_TICK_MS 200
 
 typedef enum conn_state {
@@ -50,6 +52,11 @@ struct http_exchange {
     void *sink_arg;
     bool body_paused;
     uint64_t paused_at_ms;
+    int file_fd;            /* a file response being streamed, or -1; closed with the pool */
+    uint64_t file_left, file_off;
+    char *file_buf;         /* the piece being read */
+    uv_fs_t fs_req;
+    bool fs_busy;           /* a read is in flight: its callback owns the exchange */
     http_header *resp_headers;
     size_t nresp, capresp;
     int status;
@@ -110,6 +117,7 @@ struct http_server {
 
 static void conn_close(http_conn *c);
 static void conn_resume(http_conn *c);
+static void file_next(http_exchange *x);
 static void conn_reject(http_conn *c, int status);
 static void server_maybe_done(http_server *srv);
 
@@ -181,6 +189,7 @@ static http_exchange *exchange_new(http_conn *c)
              (unsigned long long)++srv->rid_counter);
     x->req.method_name = STR_LIT("");
     x->keep_alive = true;
+    x->file_fd = -1;
     return x;
 }
 
@@ -526,6 +535,10 @@ static void conn_close(http_conn *c)
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    if (c->x && c->x->fs_busy) { /* a file read is in flight: its callback frees the exchange */
+        c->x->conn = NULL;
+        c->x = NULL;
+    }
     if (c->x && c->state != CONN_WRITING) { /* a queued write's callback frees its exchange */
         if (c->state == CONN_HANDLING && !c->x->responded)
             c->x->conn = NULL; /* the handler still owns it; respond() will free it */
@@ -639,6 +652,10 @@ static void on_write(uv_write_t *req, int status)
     free(w);
     http_exchange *x = c->x;
     http_server *srv = c->srv;
+    if (x && x->file_fd >= 0 && x->file_left > 0 && status >= 0 && !c->closing) {
+        file_next(x);
+        return;
+    }
     c->x = NULL;
     if (x) {
         srv->cb.on_done(x, srv->udata);
@@ -704,50 +721,91 @@ static void date_refresh(http_server *srv)
     srv->date_sec = now;
 }
 
-void http_exchange_respond(http_exchange *x, int status, const char *content_type,
-                           const char *body, size_t len, int flags)
+/* Marks x answered; false (and x released) when its connection is already gone. */
+static bool respond_begin(http_exchange *x, int status, int flags)
 {
     http_server *srv = x->srv;
     http_conn *c = x->conn;
     if (x->responded)
-        return;
+        return false;
     x->responded = true;
     x->status = status;
     if (c == NULL) {
         srv->cb.on_done(x, srv->udata);
         exchange_destroy(x);
+        return false;
+    }
+    if ((flags & HTTP_RESP_CLOSE) || srv->shutting_down)
+        c->close_after = true;
+    return true;
+}
+
+/* The status line and headers; the body length is len unless chunked. */
+static ig_status build_head(http_exchange *x, int status, const char *content_type, uint64_t len, bool chunked,
+                            ig_buf *out)
+{
+    http_server *srv = x->srv;
+    date_refresh(srv);
+    ig_status st = buf_appendf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n", status,
+                               http_status_reason(status), srv->date, x->req.request_id);
+    if (st == IG_OK && content_type && !(status == 204 || status == 304))
+        st = buf_appendf(out, "Content-Type: %s\r\n", content_type);
+    if (st == IG_OK && status != 204 && status != 304) {
+        if (chunked)
+            st = buf_appendf(out, "Transfer-Encoding: chunked\r\n");
+        else
+            st = buf_appendf(out, "Content-Length: %llu\r\n", (unsigned long long)len);
+    }
+    if (st == IG_OK)
+        st = buf_appendf(out, "Connection: %s\r\n", x->conn->close_after ? "close" : "keep-alive");
+    for (size_t i = 0; st == IG_OK && i < x->nresp; i++)
+        st = buf_appendf(out, "%.*s: %.*s\r\n", (int)x->resp_headers[i].name.n, x->resp_headers[i].name.p,
+                         (int)x->resp_headers[i].value.n, x->resp_headers[i].value.p);
+    if (st == IG_OK)
+        st = buf_append(out, "\r\n", 2);
+    return st;
+}
+
+/* Queues out (consumed) on x's connection; on failure drops the connection and x. */
+static void send_buf(http_exchange *x, ig_buf *out, ig_status st)
+{
+    http_server *srv = x->srv;
+    http_conn *c = x->conn;
+    write_req *w = NULL;
+    if (st != IG_OK || (w = malloc(sizeof *w)) == NULL) {
+        buf_free(out);
+        c->x = NULL;
+        conn_close(c);
+        srv->cb.on_done(x, srv->udata);
+        exchange_destroy(x);
         return;
     }
-    if (flags & HTTP_RESP_CLOSE)
-        c->close_after = true;
-    if (srv->shutting_down)
-        c->close_after = true;
+    c->state = CONN_WRITING;
+    w->conn = c;
+    size_t outlen = 0;
+    w->data = buf_steal(out, &outlen);
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)outlen);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
+        free(w->data);
+        free(w);
+        c->x = NULL;
+        conn_close(c);
+        srv->cb.on_done(x, srv->udata);
+        exchange_destroy(x);
+    }
+}
+
+void http_exchange_respond(http_exchange *x, int status, const char *content_type,
+                           const char *body, size_t len, int flags)
+{
+    if (!respond_begin(x, status, flags))
+        return;
     bool http11 = x->req.http_major == 1 && x->req.http_minor >= 1;
     bool chunked = (flags & HTTP_RESP_CHUNKED) && http11;
     bool no_body = x->is_head || status == 204 || status == 304 || (status >= 100 && status < 200);
-    date_refresh(srv);
-
     ig_buf out;
     buf_init(&out, MAX_RESPONSE);
-    ig_status st = buf_appendf(&out, "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n", status,
-                               http_status_reason(status), srv->date, x->req.request_id);
-    if (st == IG_OK && content_type && !(status == 204 || status == 304))
-        st = buf_appendf(&out, "Content-Type: %s\r\n", content_type);
-    if (st == IG_OK && status != 204 && status != 304) {
-        if (chunked)
-            st = buf_appendf(&out, "Transfer-Encoding: chunked\r\n");
-        else
-            st = buf_appendf(&out, "Content-Length: %zu\r\n", len);
-    }
-    if (st == IG_OK)
-        st = buf_appendf(&out, "Connection: %s\r\n",
-                         c->close_after ? "close" : "keep-alive");
-    for (size_t i = 0; st == IG_OK && i < x->nresp; i++)
-        st = buf_appendf(&out, "%.*s: %.*s\r\n", (int)x->resp_headers[i].name.n,
-                         x->resp_headers[i].name.p, (int)x->resp_headers[i].value.n,
-                         x->resp_headers[i].value.p);
-    if (st == IG_OK)
-        st = buf_append(&out, "\r\n", 2);
+    ig_status st = build_head(x, status, content_type, len, chunked, &out);
     if (st == IG_OK && !no_body) {
         if (chunked) {
             for (size_t off = 0; st == IG_OK && off < len; off += CHUNK_SIZE) {
@@ -764,28 +822,98 @@ void http_exchange_respond(http_exchange *x, int status, const char *content_typ
             st = buf_append(&out, body, len);
         }
     }
-    write_req *w = NULL;
-    if (st != IG_OK || (w = malloc(sizeof *w)) == NULL) {
-        buf_free(&out);
+    send_buf(x, &out, st);
+}
+
+static void close_file(void *arg)
+{
+    http_exchange *x = arg;
+    if (x->file_fd >= 0)
+        close(x->file_fd);
+    x->file_fd = -1;
+    free(x->file_buf);
+    x->file_buf = NULL;
+}
+
+static void on_file_read(uv_fs_t *req)
+{
+    http_exchange *x = req->data;
+    http_server *srv = x->srv;
+    ssize_t n = req->result;
+    uv_fs_req_cleanup(req);
+    x->fs_busy = false;
+    http_conn *c = x->conn;
+    char *chunk = x->file_buf;
+    x->file_buf = NULL;
+    if (c == NULL || c->closing || n <= 0) {
+        /* the client left, or the file shrank or failed under us: the length promised cannot be
+         * kept, so the connection ends here */
+        free(chunk);
+        if (c && !c->closing) {
+            c->x = NULL;
+            conn_close(c);
+        }
+        srv->cb.on_done(x, srv->udata);
+        exchange_destroy(x);
+        return;
+    }
+    x->file_left -= (uint64_t)n;
+    x->file_off += (uint64_t)n;
+    write_req *w = malloc(sizeof *w);
+    if (w == NULL) {
+        free(chunk);
         c->x = NULL;
         conn_close(c);
         srv->cb.on_done(x, srv->udata);
         exchange_destroy(x);
         return;
     }
-    c->state = CONN_WRITING;
     w->conn = c;
-    size_t outlen = 0;
-    w->data = buf_steal(&out, &outlen);
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)outlen);
+    w->data = chunk;
+    uv_buf_t b = uv_buf_init(chunk, (unsigned)n);
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
-        free(w->data);
+        free(chunk);
         free(w);
         c->x = NULL;
         conn_close(c);
         srv->cb.on_done(x, srv->udata);
         exchange_destroy(x);
     }
+}
+
+/* Reads the next piece of a file response; its write's completion asks for the one after. */
+static void file_next(http_exchange *x)
+{
+    size_t n = x->file_left < FILE_CHUNK ? (size_t)x->file_left : FILE_CHUNK;
+    x->file_buf = malloc(n);
+    x->fs_req.data = x;
+    uv_buf_t b = uv_buf_init(x->file_buf, (unsigned)n);
+    if (x->file_buf == NULL ||
+        uv_fs_read(x->srv->loop, &x->fs_req, x->file_fd, &b, 1, (int64_t)x->file_off, on_file_read) != 0) {
+        x->fs_req.result = -1;
+        on_file_read(&x->fs_req);
+        return;
+    }
+    x->fs_busy = true;
+}
+
+void http_exchange_respond_file(http_exchange *x, int status, const char *content_type, int fd, uint64_t size,
+                                int flags)
+{
+    x->file_fd = fd;
+    if (pool_cleanup_add(x->req.pool, close_file, x) != 0) {
+        close(fd);
+        x->file_fd = -1;
+        http_exchange_respond(x, 500, NULL, "", 0, HTTP_RESP_CLOSE);
+        return;
+    }
+    if (!respond_begin(x, status, flags))
+        return;
+    x->file_left = x->is_head ? 0 : size;
+    x->file_off = 0;
+    ig_buf out;
+    buf_init(&out, MAX_RESPONSE);
+    send_buf(x, &out, build_head(x, status, content_type, size, false, &out));
 }
 
 /* ---- accepting ---- */

@@ -120,6 +120,12 @@ void http_exchange_set_body_sink(http_exchange *x, http_body_sink fn, void *arg)
 void http_exchange_pause_body(http_exchange *x);
 void http_exchange_resume_body(http_exchange *x);
 
+/* Sends the size bytes of the open file fd (taken over: closed with the exchange) as the body,
+ * read in pieces on the libuv pool and written as the socket drains: a large download costs a
+ * piece of memory, not the file. */
+void http_exchange_respond_file(http_exchange *x, int status, const char *content_type, int fd, uint64_t size,
+                                int flags);
+
 /* The reason phrase of a status code. */
 const char *http_status_reason(int status);
 

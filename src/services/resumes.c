@@ -488,50 +488,29 @@ ig_status resumes_reparse(const resumes_service *svc, int64_t user_id, int64_t i
     return rc;
 }
 
-ig_status resumes_read_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, char **data,
-                            size_t *len, ig_err *err)
+ig_status resumes_open_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, int *fd,
+                            uint64_t *size, ig_err *err)
 {
     char path[PATH_MAX + 1];
-    char *buf = NULL;
-    int fd = -1;
     struct stat sb;
-    *data = NULL;
-    *len = 0;
+    *fd = -1;
+    *size = 0;
     ig_status rc = store_resume_get(svc->store, user_id, id, out, err);
     if (rc == IG_OK)
         rc = full_path(svc, out->file_path, path, sizeof path, err);
     if (rc != IG_OK)
         return rc;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0 || fstat(f, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         rc = status_errf(err, errno == ENOENT ? IG_ENOTFOUND : IG_EIO, "cannot open the stored file: %s",
                          strerror(errno));
-        goto out;
+        if (f >= 0)
+            close(f);
+        return rc;
     }
-    size_t n = (size_t)sb.st_size;
-    buf = malloc(n > 0 ? n : 1);
-    if (buf == NULL) {
-        rc = status_errf(err, IG_ENOMEM, "out of memory reading a %zu-byte file", n);
-        goto out;
-    }
-    for (size_t off = 0; off < n;) {
-        ssize_t r = read(fd, buf + off, n - off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            rc = status_errf(err, IG_EIO, "cannot read the stored file: %s", r < 0 ? strerror(errno) : "truncated");
-            goto out;
-        }
-        off += (size_t)r;
-    }
-    *data = buf;
-    *len = n;
-    buf = NULL;
-out:
-    free(buf);
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    *fd = f;
+    *size = (uint64_t)sb.st_size;
+    return IG_OK;
 }
 
 ig_status resumes_remove_user_files(const resumes_service *svc, int64_t user_id, ig_err *err)

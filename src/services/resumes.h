@@ -74,9 +74,10 @@ ig_status resumes_delete(const resumes_service *svc, int64_t user_id, int64_t id
  * when one was already queued or running (out as it is). */
 ig_status resumes_reparse(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, bool *queued,
                           ig_err *err);
-/* The original bytes of the resume's file: *data is malloc'd (caller frees), *len bytes. */
-ig_status resumes_read_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, char **data,
-                            size_t *len, ig_err *err);
+/* The resume's stored file, opened read-only: *fd is the caller's to close, *size its length.
+ * Served by streaming, so a large file never sits whole in memory. */
+ig_status resumes_open_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, int *fd,
+                            uint64_t *size, ig_err *err);
 
 /* Removes every stored file of the user (UPLOAD_FOLDER/<user_id>/): for account deletion, after
  * the rows are gone. A user without files is IG_OK. */

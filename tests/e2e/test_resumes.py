@@ -191,6 +191,32 @@ def test_download_original_bytes_and_name(api, user):
     assert 'filename="_' in cd  # an ASCII fallback for old clients
 
 
+def test_large_download_is_streamed_intact(server, user):
+    """A multi-megabyte file comes back byte for byte, and serving it does not load it into memory."""
+    api = server.client()
+    data = b"%PDF-1.4\n" + os.urandom(12 << 20)
+    r = upload_ok(api, user, "big.pdf", data)
+    rss_before = _rss_kib(server.proc.pid)
+    resp = api.get(f"/resumes/{r['id']}/file", token=user, stream=True)
+    assert resp.status_code == 200
+    assert int(resp.headers["Content-Length"]) == len(data)
+    got = bytearray()
+    peak = rss_before
+    for piece in resp.iter_content(1 << 20):
+        got += piece
+        peak = max(peak, _rss_kib(server.proc.pid))
+    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+    assert peak - rss_before < 8 * 1024, (rss_before, peak)  # well under the file's 12 MiB
+
+
+def _rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def test_reparse(api, user):
     r = upload_ok(api, user, "again.html", html_resume("Grace Again"))
     assert wait_done(api, user, r["id"])["status"] == "completed"

@@ -29,6 +29,8 @@
 #define WAIT_MS 3000
 
 /* What the server wrote back to one client end, and whether it closed. */
+#define FILE_BODY_LEN (600u * 1024) /* several of the server's file pieces */
+
 typedef struct client {
     int fd;
     ig_buf out;
@@ -82,6 +84,20 @@ static void cb_request(http_exchange *x, void *udata)
         for (size_t i = 0; i < CHUNKED_BODY_LEN; i++)
             big[i] = (char)('a' + i % 26);
         http_exchange_respond(x, 200, "text/plain", big, CHUNKED_BODY_LEN, HTTP_RESP_CHUNKED);
+        return;
+    }
+    if (str_eq(r->path, STR_LIT("/file"))) {
+        char tmpl[] = "/tmp/ig-test-file-XXXXXX";
+        int fd = mkstemp(tmpl);
+        assert_true(fd >= 0);
+        unlink(tmpl);
+        for (size_t i = 0; i < FILE_BODY_LEN; i += 4096) {
+            char block[4096];
+            for (size_t k = 0; k < sizeof block; k++)
+                block[k] = (char)((i + k) * 7 % 251);
+            assert_int_equal(write(fd, block, sizeof block), (ssize_t)sizeof block);
+        }
+        http_exchange_respond_file(x, 200, "application/octet-stream", fd, FILE_BODY_LEN, 0);
         return;
     }
     int flags = 0;
@@ -990,6 +1006,39 @@ static void test_big_trailer_keeps_headers(void **state)
     assert_true(has_header(&f->r[0], "X-Request-Id", "keep-me"));
 }
 
+static void test_file_response_streams(void **state)
+{
+    fixture *f = *state;
+    client *c = connect_client(f);
+    send_str(f, c, "GET /file HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\n\r\n");
+    uint64_t end = uv_hrtime() + 5000000000ull;
+    const char *tail = NULL;
+    while (uv_hrtime() < end) {
+        pump(f, 1);
+        if (c->out.len > FILE_BODY_LEN && (tail = memmem(c->out.p, c->out.len, "path=/after", 11)) != NULL)
+            break;
+    }
+    assert_non_null(tail); /* the next request on the connection is answered after the file */
+    assert_non_null(strstr(c->out.p, "Content-Length: 614400\r\n"));
+    const char *body = strstr(c->out.p, "\r\n\r\n") + 4;
+    for (size_t i = 0; i < FILE_BODY_LEN; i++)
+        if (body[i] != (char)(i * 7 % 251))
+            fail_msg("byte %zu differs", i);
+    assert_memory_equal(body + FILE_BODY_LEN, "HTTP/1.1 200", 12);
+}
+
+static void test_file_response_client_leaves(void **state)
+{
+    fixture *f = *state;
+    client *c = connect_client(f);
+    send_str(f, c, "GET /file HTTP/1.1\r\n\r\n");
+    pump_for(f, 20);
+    close(c->fd); /* mid-stream: the server must release the file and the exchange */
+    c->fd = -1;
+    pump_for(f, 200);
+    assert_int_equal(f->done, 1);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1027,6 +1076,8 @@ int main(void)
         T(test_crlf_only_still_times_out),
         T(test_space_before_colon_400),
         T(test_big_trailer_keeps_headers),
+        T(test_file_response_streams),
+        T(test_file_response_client_leaves),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
