@@ -97,7 +97,7 @@ ig_status parse_extract_file(const char *path, const parse_limits *lim, json_t *
     switch (fmt) {
     case PARSE_PDF:
         st = parse_pdf_extract(path, lim, &sink, err);
-        flags = PARSE_TEXTNORM_SHY_VISIBLE;
+        flags = PARSE_TEXTNORM_SHY_VISIBLE | PARSE_TEXTNORM_KEEP_TABS; /* tabs separate table cells */
         break;
     case PARSE_DOCX:
         st = parse_docx_extract_file(path, lim, &sink, err);

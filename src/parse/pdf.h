@@ -1,5 +1,5 @@
-/* PDF text with poppler-glib: reading order (poppler's text output device keeps columns apart),
- * URI link annotations, and OCR of pages that are only a scanned image. */
+/* PDF text with poppler-glib in reading order (columns one after the other, the cells of a table
+ * row by row and apart), URI link annotations, and OCR of pages that are only a scanned image. */
 #ifndef IG_PARSE_PDF_H
 #define IG_PARSE_PDF_H
 
@@ -8,9 +8,11 @@
 #include "parse/sink.h"
 
 /* Appends the text of the first lim->max_pages pages to sink (pages separated by a blank line),
- * their links, and sets sink->pages to the document's page count. A page with (almost) no text
- * but an image is rendered at 300 dpi and OCRed when lim->ocr. IG_EINVAL with the reason for
- * encrypted, damaged or empty PDFs. */
+ * their links, and sets sink->pages to the document's page count. Columns are read one after
+ * the other; blocks side by side on one line (table cells, a date flush right) are separated by
+ * a tab where the PDF has no space between them. A page with (almost) no text but an image is
+ * rendered at 300 dpi and OCRed when lim->ocr. IG_EINVAL with the reason for encrypted, damaged
+ * or empty PDFs. */
 ig_status parse_pdf_extract(const char *path, const parse_limits *lim, parse_sink *sink, ig_err *err);
 
 /* Extracts a tiny built-in PDF so that poppler's process-wide set-up (global parameters, the

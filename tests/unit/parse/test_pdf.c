@@ -1,4 +1,5 @@
-/* Tests for parse/pdf: text in reading order (two columns kept apart), URI link annotations,
+/* Tests for parse/pdf: text in reading order (two columns kept apart, a narrow gutter included;
+ * table cells row by row and apart; dates flush right kept on their line), URI link annotations,
  * page limits, scanned pages through OCR, and encrypted, truncated or empty PDFs refused. PDFs
  * are drawn with cairo here; the corpus adds real resumes when present. */
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -84,6 +86,133 @@ static void test_reading_order_and_links(void **state)
     /* the mailto: annotation is not a web link */
     assert_int_equal(json_array_size(f->sink.links), 1);
     assert_string_equal(json_string_value(json_array_get(f->sink.links, 0)), "https://github.com/ada");
+}
+
+/* A sidebar beside the main column, as a word processor lays out a two-column table: the facing
+ * lines share baselines now and then, and the gutter is narrow, so poppler reads across it. */
+static void draw_sidebar(cairo_t *cr, int page, void *arg)
+{
+    (void)page;
+    (void)arg;
+    const char *title[] = {"Margaret Okafor", NULL};
+    const char *left[] = {"Contact", "margaret@example.org", "+44 20 7946 0321", "Skills", "Rust",
+                          "Terraform", "Kafka", "Languages", "English, Yoruba", NULL};
+    const char *right[] = {"Experience", "Staff Engineer, Datadog, 2020 - Present",
+                           "Led the metrics ingestion pipeline rewrite.",
+                           "Software Engineer, Dropbox, 2016 - 2020", "Owned the block storage collector.",
+                           "Education", "Imperial College London, 2012 - 2016", "MEng Computing", NULL};
+    fx_lines(cr, 50, 60, 20, title);
+    for (int i = 0; left[i]; i++) {
+        const char *one[] = {left[i], NULL};
+        fx_lines(cr, 50, 110 + i * 20, 11, one);
+    }
+    for (int i = 0; right[i]; i++) {
+        const char *one[] = {right[i], NULL};
+        fx_lines(cr, 200, 110 + i * 17, 11, one);
+    }
+}
+
+static void test_two_columns_side_by_side(void **state)
+{
+    fx *f = *state;
+    const char *path = fx_path(f->dir, "sidebar.pdf");
+    assert_true(fx_pdf(path, 1, draw_sidebar, NULL));
+    assert_int_equal(parse_pdf_extract(path, &f->lim, &f->sink, &f->err), IG_OK);
+    const char *t = f->sink.text.p;
+    assert_ptr_equal(pos(f, "Margaret Okafor\n"), t);
+    /* the sidebar whole, each line on its own, then the main column whole */
+    const char *left[] = {"Contact\n", "margaret@example.org\n", "+44 20 7946 0321\n", "Skills\n", "Rust\n",
+                          "Terraform\n", "Kafka\n", "Languages\n", "English, Yoruba\n"};
+    const char *right[] = {"Experience\n", "Staff Engineer, Datadog, 2020 - Present\n",
+                           "Led the metrics ingestion pipeline rewrite.\n",
+                           "Software Engineer, Dropbox, 2016 - 2020\n",
+                           "Owned the block storage collector.\n",
+                           "Education\n", "Imperial College London, 2012 - 2016\n", "MEng Computing\n"};
+    const char *at = t;
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
+        const char *p = pos(f, left[i]);
+        assert_true(p > at && p[-1] == '\n');
+        at = p;
+    }
+    for (size_t i = 0; i < sizeof right / sizeof *right; i++) {
+        const char *p = pos(f, right[i]);
+        assert_true(p > at && p[-1] == '\n');
+        at = p;
+    }
+}
+
+/* A skills table: cells on one baseline, a header row, no gutter that any line keeps to itself. */
+static void draw_table(cairo_t *cr, int page, void *arg)
+{
+    (void)page;
+    (void)arg;
+    const char *top[] = {"Daniel Kowalski", "Skills", NULL};
+    const char *rows[][3] = {{"Skill", "Level", "Years"},
+                             {"Python", "Expert", "8 years"},
+                             {"PostgreSQL", "Advanced", "6 years"},
+                             {"Airflow", "Intermediate", "3 years"}};
+    const char *bottom[] = {"Education", "Warsaw University of Technology, 2014 - 2018", NULL};
+    fx_lines(cr, 50, 60, 14, top);
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 3; c++) {
+            const char *cell[] = {rows[r][c], NULL};
+            fx_lines(cr, 60 + c * 150, 120 + r * 20, 11, cell);
+        }
+    fx_lines(cr, 50, 220, 11, bottom);
+}
+
+static void test_table_rows(void **state)
+{
+    fx *f = *state;
+    const char *path = fx_path(f->dir, "table.pdf");
+    assert_true(fx_pdf(path, 1, draw_table, NULL));
+    assert_int_equal(parse_pdf_extract(path, &f->lim, &f->sink, &f->err), IG_OK);
+    /* row by row, cells apart (a tab, as the other formats separate cells) */
+    const char *rows[] = {"Skill\tLevel\tYears\n", "Python\tExpert\t8 years\n",
+                          "PostgreSQL\tAdvanced\t6 years\n", "Airflow\tIntermediate\t3 years\n"};
+    const char *at = pos(f, "Skills\n");
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        const char *p = pos(f, rows[i]);
+        assert_true(p > at);
+        at = p;
+    }
+    assert_true(at < pos(f, "Education\nWarsaw University of Technology"));
+}
+
+/* One column with dates flush right: a date is part of its line, not a second column. */
+static void draw_dates_right(cairo_t *cr, int page, void *arg)
+{
+    (void)page;
+    (void)arg;
+    const char *head[] = {"Grace Hopper", NULL};
+    fx_lines(cr, 50, 60, 18, head);
+    const char *jobs[][2] = {{"Senior Engineer, Remington Rand", "Jan 2019 - Present"},
+                             {"Engineer, Eckert-Mauchly", "Mar 2015 - Dec 2018"},
+                             {"Research Fellow, Harvard", "Sep 2012 - Feb 2015"},
+                             {"Lecturer, Vassar College", "Sep 2010 - Aug 2012"}};
+    for (int i = 0; i < 4; i++) {
+        const char *l[] = {jobs[i][0], NULL}, *r[] = {jobs[i][1], NULL};
+        const char *bullets[] = {"Wrote compilers", "Taught", NULL};
+        fx_lines(cr, 50, 110 + i * 80, 11, l);
+        fx_lines(cr, 450, 110 + i * 80, 11, r);
+        fx_lines(cr, 60, 128 + i * 80, 11, bullets);
+    }
+}
+
+static void test_dates_flush_right(void **state)
+{
+    fx *f = *state;
+    const char *path = fx_path(f->dir, "dates.pdf");
+    assert_true(fx_pdf(path, 1, draw_dates_right, NULL));
+    assert_int_equal(parse_pdf_extract(path, &f->lim, &f->sink, &f->err), IG_OK);
+    /* split into columns, every date would follow the last job; where poppler read the date with
+     * its line, a tab keeps them apart */
+    const char *a = pos(f, "Senior Engineer, Remington Rand\tJan 2019 - Present\nWrote compilers\nTaught\n");
+    const char *b = pos(f, "Engineer, Eckert-Mauchly\tMar 2015 - Dec 2018\nWrote compilers\n");
+    const char *c = pos(f, "Research Fellow, Harvard");
+    const char *d = pos(f, "Lecturer, Vassar College");
+    assert_true(a < b && b < c && c < d);
+    assert_true(isspace((unsigned char)pos(f, "Sep 2010 - Aug 2012")[-1]));
 }
 
 static void draw_page_number(cairo_t *cr, int page, void *arg)
@@ -233,6 +362,9 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reading_order_and_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_columns_side_by_side, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_table_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dates_flush_right, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thousands_of_blank_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
