@@ -15,6 +15,8 @@ ig_status auth_service_init(auth_service *svc, ig_store *store, const char *jwt_
     svc->access_ttl = access_ttl;
     svc->refresh_ttl = refresh_ttl;
     ig_status st = token_key_init(&svc->key, jwt_secret, err);
+    if (st == IG_OK)
+        st = token_cache_new(4096, &svc->verified, err);
     if (st != IG_OK)
         return st;
     /* a hash of random bytes with the live parameters: unknown emails cost the same as known ones */
@@ -26,6 +28,8 @@ ig_status auth_service_init(auth_service *svc, ig_store *store, const char *jwt_
 void auth_service_wipe(auth_service *svc)
 {
     token_key_wipe(&svc->key);
+    token_cache_free(svc->verified);
+    svc->verified = NULL;
 }
 
 void auth_tokens_free(auth_tokens *t)
@@ -170,11 +174,16 @@ ig_status auth_authenticate(const auth_service *svc, const char *access, size_t 
                             auth_fail *why, ig_err *err)
 {
     *why = AUTH_FAIL_INVALID;
-    ig_status st = token_verify(&svc->key, access, len, TOKEN_ACCESS, time(NULL), &id->claims, err);
-    if (st != IG_OK) {
-        if (id->claims.expired)
-            *why = AUTH_FAIL_EXPIRED;
-        return IG_EAUTH;
+    int64_t now = time(NULL);
+    ig_status st;
+    if (!token_cache_get(svc->verified, access, len, now, &id->claims)) {
+        st = token_verify(&svc->key, access, len, TOKEN_ACCESS, now, &id->claims, err);
+        if (st != IG_OK) {
+            if (id->claims.expired)
+                *why = AUTH_FAIL_EXPIRED;
+            return IG_EAUTH;
+        }
+        token_cache_put(svc->verified, access, len, &id->claims);
     }
     store_auth_check chk;
     st = store_auth_check_token(svc->store, id->claims.user_id, id->claims.jti, id->claims.family, &chk, err);

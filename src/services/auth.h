@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "services/password.h"
 #include "services/token.h"
+#include "services/token_cache.h"
 #include "store/store.h"
 
 typedef struct auth_service {
@@ -21,6 +22,7 @@ typedef struct auth_service {
     password_params pw;
     long access_ttl, refresh_ttl;     /* seconds */
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified against when the email is unknown */
+    token_cache *verified;            /* owned; internally locked: access tokens already verified */
 } auth_service;
 
 /* Why an authentication failed, so the API can say so in the user's language. */
