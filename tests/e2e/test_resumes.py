@@ -206,7 +206,13 @@ def test_large_download_is_streamed_intact(server, user):
         got += piece
         peak = max(peak, _rss_kib(server.proc.pid))
     assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
-    assert peak - rss_before < 8 * 1024, (rss_before, peak)  # well under the file's 12 MiB
+    if not _sanitized(server.proc.pid):  # ASan's quarantine keeps freed pieces resident
+        assert peak - rss_before < 8 * 1024, (rss_before, peak)  # well under the file's 12 MiB
+
+
+def _sanitized(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
 
 
 def _rss_kib(pid):
