@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "jobs/jobs.h"
+#include "support/testdb.h"
 
 typedef struct fixture {
     char dir[512];
@@ -32,15 +33,8 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/igjobsXXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-    char url[700];
-    snprintf(url, sizeof url, "sqlite:///%s", f->path);
+    f->st = testdb_create("igjobs", 8, f->dir, sizeof f->dir, f->path, sizeof f->path);
     ig_err err = {0};
-    assert_int_equal(store_open(&f->st, url, 8, 5000, &err), IG_OK);
-    assert_int_equal(store_migrate(f->st, NULL, &err), IG_OK);
     /* the tests provoke failures on purpose: their log lines go nowhere */
     f->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     assert_true(f->devnull >= 0);
@@ -52,15 +46,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[700];
     store_close(f->st);
     close(f->devnull);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    testdb_remove(f->dir, f->path);
     free(f);
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "support/testdb.h"
 
 
 typedef struct fixture {
@@ -40,15 +41,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/igresXXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-    char url[700];
-    snprintf(url, sizeof url, "sqlite:///%s", f->path);
-    ig_err err = {0};
-    assert_int_equal(store_open(&f->st, url, 6, 5000, &err), IG_OK);
-    assert_int_equal(store_migrate(f->st, NULL, &err), IG_OK);
+    f->st = testdb_create("igres", 6, f->dir, sizeof f->dir, f->path, sizeof f->path);
     f->alice = make_user(f->st, "alice@example.com");
     f->bob = make_user(f->st, "bob@example.com");
     f->now = (int64_t)time(NULL) + 10;
@@ -59,46 +52,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[700];
     store_close(f->st);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    testdb_remove(f->dir, f->path);
     free(f);
     return 0;
 }
 
-/* ---- helpers ---- */
-
 static sqlite3 *raw_open(const fixture *f)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
-    return db;
+    return testdb_raw_open(f->path);
 }
 
-/* Runs sql with ?1 = p1 (when it has a parameter); the first column of the first row, 0 if none. */
 static int64_t raw_int(sqlite3 *db, const char *sql, int64_t p1)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    assert_int_equal(rc, SQLITE_OK);
-    if (sqlite3_bind_parameter_count(q) > 0)
-        sqlite3_bind_int64(q, 1, p1);
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
-    return v;
+    return testdb_raw_int(db, sql, p1);
 }
 
 /* A 64-digit hex hash that differs by n. */

@@ -17,6 +17,7 @@
 
 #include "store/migrations.h"
 #include "store/store.h"
+#include "support/testdb.h"
 
 typedef struct fixture {
     char dir[512];
@@ -28,69 +29,28 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/igstoreXXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-    char url[700];
-    snprintf(url, sizeof url, "sqlite:///%s", f->path); /* absolute path: four slashes */
-    ig_err err = {0};
-    assert_int_equal(store_open(&f->st, url, 4, 5000, &err), IG_OK);
-    int applied = -1;
-    assert_int_equal(store_migrate(f->st, &applied, &err), IG_OK);
-    assert_int_equal(applied, (int)store_migrations_count);
+    f->st = testdb_create("igstore", 4, f->dir, sizeof f->dir, f->path, sizeof f->path);
     *state = f;
     return 0;
-}
-
-static void remove_db(const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[700];
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->st);
-    remove_db(f->path);
-    rmdir(f->dir);
+    testdb_remove(f->dir, f->path);
     free(f);
     return 0;
 }
 
-/* ---- raw sqlite3 helpers (test-only SQL, constant text with bound parameters) ---- */
-
 static sqlite3 *raw_open(const fixture *f)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
-    return db;
+    return testdb_raw_open(f->path);
 }
 
-/* Runs sql with ?1 = p1 and returns the first column of the first row (0 when none). */
 static int64_t raw_int(sqlite3 *db, const char *sql, int64_t p1)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    assert_int_equal(rc, SQLITE_OK);
-    if (sqlite3_bind_parameter_count(q) > 0)
-        sqlite3_bind_int64(q, 1, p1);
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
-    return v;
+    return testdb_raw_int(db, sql, p1);
 }
 
 /* Inserts one of every kind of row a user owns, tagged by the user's id. */
@@ -217,7 +177,7 @@ static void test_relative_path_url(void **state)
     snprintf(p, sizeof p, "%s/rel.db", f->dir);
     struct stat sb;
     assert_int_equal(stat(p, &sb), 0);
-    remove_db(p);
+    testdb_remove_file(p);
 }
 
 static void test_ping_and_version(void **state)
