@@ -1,7 +1,8 @@
 # InterviewGenius — build, run and test. `make run` and `make test` are all the set-up.
 # SAN=1 builds with ASan+UBSan into build-san/.
 
-PKGS      := libuv jansson libjwt libsodium sqlite3 poppler-glib cairo libzip libxml-2.0 tesseract lept libmagic wv-1.0 libgsf-1
+PKGS      := libuv jansson libjwt libsodium sqlite3 poppler-glib cairo libzip libxml-2.0 tesseract lept libmagic wv-1.0 libgsf-1 espeak-ng libcrypto \
+             pocketsphinx sphinxbase libavformat libavcodec libswresample libavutil libcurl
 SAN       ?= 0
 ifeq ($(SAN),1)
 BUILD     ?= build-san
@@ -19,12 +20,15 @@ CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
 CFLAGS    += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -fstack-protector-strong $(FORTIFY) $(SANFLAGS) \
              -Isrc -I$(BUILD)/gen -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
+# Debian's libwslay-dev ships no pkg-config file: linked by name.
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lwslay -lpthread -lm
 LDFLAGS   += $(SANFLAGS)
 
 SRC       := $(shell find src -name '*.c' ! -path 'src/main.c' | sort)
-OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations_data.o
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations_data.o $(BUILD)/gen/datafiles_data.o
 MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
+# Shipped data compiled into the binary (core/datafiles.h); README.md files there are for people.
+DATAFILES := $(sort $(shell find data -type f ! -name 'README.md' ! -name '.*' 2>/dev/null))
 BIN       := $(BUILD)/interviewgenius
 LIB       := $(BUILD)/libig.a
 
@@ -33,10 +37,14 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PYTHON    := /usr/bin/python3
 PYTEST    := $(PYTHON) -m pytest -q -p no:cacheprovider
+JS_DEPS   := tests/realtime-js/node_modules
+BROWSER_DEPS := tests/browser/node_modules
 
-.PHONY: all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench clean migrate
+.PHONY: FORCE all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench bench-ai eval-parse clean migrate web-vendor
 
 all: $(BIN)
+
+FORCE:
 
 deps:
 	@scripts/install-deps.sh
@@ -51,6 +59,17 @@ $(BUILD)/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@scripts/embed-migrations.sh $(MIGRATIONS) > $@
 
 $(BUILD)/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+# The list of data files is part of the generated source: rewrite it only when it changes.
+$(BUILD)/gen/datafiles.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATAFILES)' | cmp -s - $@ || echo '$(DATAFILES)' > $@
+
+$(BUILD)/gen/datafiles_data.c: $(BUILD)/gen/datafiles.list scripts/embed-data.sh
+	@scripts/embed-data.sh $(DATAFILES) > $@
+
+$(BUILD)/gen/datafiles_data.o: $(BUILD)/gen/datafiles_data.c $(DATAFILES)
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(OBJ)
@@ -83,8 +102,30 @@ test: deps
 test-unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-test-e2e: $(BIN)
+test-e2e: $(BIN) | $(JS_DEPS) $(BROWSER_DEPS)
 	IG_BIN=$(abspath $(BIN)) $(PYTEST) tests/e2e
+
+# The official Socket.IO client (npm, pinned by its lock file) for tests/e2e/test_realtime_js.py and
+# bench/realtime; installed once. Offline, the JavaScript test is skipped rather than the suite failed.
+$(JS_DEPS):
+	cd tests/realtime-js && npm ci --no-audit --no-fund || echo "warning: npm ci failed: the JavaScript client test will be skipped"
+
+# playwright-core (npm, pinned) drives Debian's Chromium through the web UI (tests/e2e/test_browser.py);
+# offline, the browser tests are skipped rather than the suite failed.
+$(BROWSER_DEPS):
+	cd tests/browser && npm ci --no-audit --no-fund || echo "warning: npm ci failed: the browser tests will be skipped"
+
+# The browser files web/ serves from web/vendor/, from the npm packages pinned by
+# web/vendor/package-lock.json. Installed in a scratch directory so node_modules never lands under
+# the web root; the copies are committed, so serving needs no build step.
+web-vendor:
+	rm -rf $(BUILD)/web-vendor && mkdir -p $(BUILD)/web-vendor
+	cp web/vendor/package.json web/vendor/package-lock.json $(BUILD)/web-vendor/
+	cd $(BUILD)/web-vendor && npm ci --no-audit --no-fund
+	cp $(BUILD)/web-vendor/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/
+	cd web/vendor && { echo "# Vendored browser builds (make web-vendor): package, version, file, sha256"; \
+	  v=$$(node -p "require('$(abspath $(BUILD))/web-vendor/node_modules/socket.io-client/package.json').version"); \
+	  echo "socket.io-client $$v dist/socket.io.min.js $$(sha256sum socket.io.min.js | cut -d' ' -f1)"; } > VERSIONS
 
 # Sanitizer settings for every sanitized binary the targets run (harmless for the others), so that
 # `make test SAN=1` and `make check-san` judge the same way.
@@ -102,7 +143,7 @@ FUZZ_TIME ?= 30
 
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -MMD -MP -Isrc -Ibuild-fuzz/gen -fsanitize=fuzzer-no-link,address,undefined \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_OBJ  := $(SRC:%.c=build-fuzz/obj/%.o) build-fuzz/obj/gen/migrations_data.o
+FUZZ_OBJ  := $(SRC:%.c=build-fuzz/obj/%.o) build-fuzz/obj/gen/migrations_data.o build-fuzz/obj/gen/datafiles_data.o
 
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,6 +151,17 @@ build-fuzz/obj/%.o: %.c
 	@clang $(FUZZ_CFLAGS) -c $< -o $@
 
 build-fuzz/obj/gen/migrations_data.o: build-fuzz/gen/migrations_data.c
+	@mkdir -p $(dir $@)
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/gen/datafiles.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATAFILES)' | cmp -s - $@ || echo '$(DATAFILES)' > $@
+
+build-fuzz/gen/datafiles_data.c: build-fuzz/gen/datafiles.list scripts/embed-data.sh
+	@scripts/embed-data.sh $(DATAFILES) > $@
+
+build-fuzz/obj/gen/datafiles_data.o: build-fuzz/gen/datafiles_data.c $(DATAFILES)
 	@mkdir -p $(dir $@)
 	@clang $(FUZZ_CFLAGS) -c $< -o $@
 
@@ -137,6 +189,20 @@ fuzz: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
 
 bench: $(BIN)
 	bench/http.sh
+
+# The offline engine's call latencies (bench/ai.sh pins it to one core).
+$(BUILD)/bench/ai_bench: bench/ai_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $<"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+bench-ai: $(BUILD)/bench/ai_bench
+	AI_BENCH=$(abspath $(BUILD)/bench/ai_bench) bench/ai.sh
+
+# Grades `parse` against the shared corpus's labels: a report (exit 0 whatever the numbers).
+# EVAL_ARGS="--json" dumps the numbers, "--corpus DIR" grades another corpus.
+eval-parse: $(BIN)
+	$(PYTHON) bench/eval_parse.py --bin $(BIN) $(EVAL_ARGS)
 
 clean:
 	rm -rf build build-san build-fuzz

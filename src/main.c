@@ -15,9 +15,16 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "ai/local.h"
+#include "ai/openai.h"
+#include "ai/score.h"
+#include "ai/tts.h"
 #include "api/api.h"
 #include "jobs/jobs.h"
 #include "parse/sandbox.h"
+#include "realtime/handlers.h"
+#include "realtime/server.h"
+#include "parse/skills.h"
 #include "services/resumes.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,6 +41,7 @@ static const char USAGE[] =
     "  migrate               apply pending database migrations\n"
     "  worker                run background jobs (resume parsing) without the HTTP server\n"
     "  parse FILE...         extract a resume's text (in the sandbox) and print it as JSON\n"
+    "  score FILE|-          score one answer offline and print the analysis as JSON\n"
     "  user list             list accounts\n"
     "  user deactivate EMAIL block an account: no login, its tokens stop working\n"
     "  user activate EMAIL   unblock an account\n"
@@ -51,6 +59,12 @@ static const char USAGE_WORKER[] =
     "usage: interviewgenius worker\n"
     "Runs JOB_WORKERS job threads against DATABASE_URL until SIGTERM or SIGINT (the serve command\n"
     "runs the same pool in-process; use this to scale parsing out).\n";
+static const char USAGE_SCORE[] =
+    "usage: interviewgenius score FILE|-\n"
+    "Scores one answer with the offline scorer. FILE (- for standard input) holds one JSON object\n"
+    "{question, key_points, type, skill, language (or lang), answer, difficulty}; prints the analysis\n"
+    "{score, dimensions, feedback, strengths, improvements, covered_points, missing_points, engine}.\n"
+    "Exits 1 with a message when the input is not such an object.\n";
 static const char USAGE_PARSE[] =
     "usage: interviewgenius parse [--no-ocr] [--in-process] FILE...\n"
     "Extracts each file's text in a resource-limited child process and prints it as JSON\n"
@@ -67,6 +81,7 @@ static const char USAGE_CONFIG[] =
 
 typedef struct serve_ctx {
     api_app app;
+    rt_server *rt;
     uv_signal_t sigterm, sigint;
     uv_timer_t sweep;
     uv_work_t purge;
@@ -129,6 +144,36 @@ static ig_status open_store(const ig_config *cfg, ig_store **store, ig_err *err)
         *store = NULL;
     }
     return st;
+}
+
+/* The configured AI engine (AI_ENGINE): the offline one, or the language-model one wrapped around
+ * it, which answers for it when the model cannot. *qbank (may be NULL) gets the offline engine's
+ * question bank. *out is the caller's to ai_engine_close. */
+static ig_status open_engine(const ig_config *cfg, const ig_log *lg, ai_engine **out, const bank **qbank,
+                             ig_err *err)
+{
+    ai_engine *local = NULL;
+    ig_status rc = ai_local_open(&local, err);
+    if (rc != IG_OK)
+        return rc;
+    if (qbank != NULL)
+        *qbank = ai_local_bank(local);
+    if (strcmp(cfg->ai_engine, "openai") != 0) {
+        *out = local;
+        return IG_OK;
+    }
+    ai_openai_config oc = {
+        .base_url = cfg->ai_base_url,
+        .api_key = config_ai_api_key(cfg),
+        .model = cfg->ai_model,
+        .timeout_ms = cfg->ai_timeout * 1000,
+        .max_concurrency = cfg->ai_max_concurrency,
+    };
+    rc = ai_openai_open(&oc, local, lg, out, err); /* takes local, even on failure */
+    if (rc == IG_OK)
+        log_emit(lg, IG_LOG_INFO, "ai_engine",
+                 json_pack("{s:s, s:s, s:b}", "engine", "openai", "model", cfg->ai_model, "key", oc.api_key[0] != '\0'));
+    return rc;
 }
 
 static int cmd_migrate(void)
@@ -206,6 +251,65 @@ out:
     return rc;
 }
 
+static int cmd_score(const char *path)
+{
+    ig_err err = {0};
+    json_error_t je;
+    skills_taxonomy *tax = NULL;
+    score_ctx *ctx = NULL;
+    json_t *out = NULL;
+    int rc = 1;
+    json_t *req = strcmp(path, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &je)
+                                         : json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (req == NULL) {
+        fprintf(stderr, "interviewgenius: score: %s: %s\n", strcmp(path, "-") == 0 ? "<stdin>" : path, je.text);
+        return 1;
+    }
+    if (skills_taxonomy_load(&tax, &err) != IG_OK || score_ctx_open(tax, &ctx, &err) != IG_OK) {
+        rc = fail("score", &err);
+        goto out;
+    }
+    if (score_answer(ctx, req, &out, &err) != IG_OK) {
+        rc = fail("score", &err);
+        goto out;
+    }
+    if (json_dumpf(out, stdout, JSON_INDENT(2)) == 0 && putchar('\n') != EOF && fflush(stdout) == 0)
+        rc = 0;
+out:
+    json_decref(out);
+    json_decref(req);
+    score_ctx_close(ctx);
+    skills_taxonomy_free(tax);
+    return rc;
+}
+
+/* Hidden: every route the router serves, from the table api_init uses, as one JSON array of
+ * {method, path, auth, json, upload, raw, rate_limited}; the OpenAPI test compares it with the
+ * document. */
+static int cmd_routes(void)
+{
+    size_t n = 0;
+    router_route *all = api_route_table(true, true, &n);
+    json_t *list = json_array();
+    int rc = 1;
+    for (size_t i = 0; all != NULL && list != NULL && i < n; i++) {
+        int flags = ((const api_route *)all[i].handler)->flags;
+        if (json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "method", all[i].method,
+                                                  "path", all[i].pattern, "auth", (flags & API_AUTH) != 0, "json",
+                                                  (flags & API_JSON) != 0, "upload", (flags & API_UPLOAD) != 0,
+                                                  "raw", (flags & API_RAW) != 0, "rate_limited",
+                                                  (flags & API_NO_LIMIT) == 0)) != 0)
+            goto out;
+    }
+    if (all != NULL && list != NULL && json_dumpf(list, stdout, JSON_INDENT(2)) == 0 && putchar('\n') != EOF &&
+        fflush(stdout) == 0)
+        rc = 0;
+out:
+    json_decref(list);
+    free(all);
+    return rc;
+}
+
 static int cmd_worker(void)
 {
     ig_config cfg;
@@ -214,6 +318,7 @@ static int cmd_worker(void)
     ig_store *store = NULL;
     resumes_service resumes = {0};
     jobs_pool *jobs = NULL;
+    ai_engine *engine = NULL;
     int rc = 1;
     if (prepare(&cfg, &lg, &err) != IG_OK)
         return fail("configuration", &err);
@@ -231,11 +336,16 @@ static int cmd_worker(void)
         rc = fail("database", &err);
         goto out;
     }
+    /* the language model refines low-confidence resume fields; the offline engine has nothing to do here */
+    if (strcmp(cfg.ai_engine, "openai") == 0 && open_engine(&cfg, &lg, &engine, NULL, &err) != IG_OK) {
+        rc = fail("AI engine", &err);
+        goto out;
+    }
     jobs_config jc;
     jobs_config_load(&jc, &cfg);
     if (resumes_service_init(&resumes, store, &lg, cfg.upload_folder, NULL, cfg.job_max_attempts, &err) != IG_OK ||
-        jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK || resumes_register_jobs(&resumes, jobs, &err) != IG_OK ||
-        jobs_start(jobs, &err) != IG_OK) {
+        resumes_set_refiner(&resumes, engine, &err) != IG_OK || jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK ||
+        resumes_register_jobs(&resumes, jobs, &err) != IG_OK || jobs_start(jobs, &err) != IG_OK) {
         rc = fail("worker", &err);
         goto out;
     }
@@ -249,6 +359,7 @@ static int cmd_worker(void)
 out:
     jobs_free(jobs);
     resumes_service_close(&resumes);
+    ai_engine_close(engine);
     store_close(store);
     return rc;
 }
@@ -277,6 +388,7 @@ static void on_signal(uv_signal_t *sig, int signum)
         return;
     s->stopping = true;
     log_printf(s->app.log, IG_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", signum);
+    rt_shutdown(s->rt); /* answers parked polls, so the HTTP side can finish */
     http_server_shutdown(s->app.server, on_server_stopped, s);
 }
 
@@ -341,6 +453,11 @@ static int cmd_serve(void)
     bool auth_ready = false;
     resumes_service resumes;
     jobs_pool *jobs = NULL;
+    ai_engine *engine = NULL;
+    tts *speech = NULL;
+    questions_service questions;
+    interviews_service interviews;
+    handlers_ctx rt_handlers;
     serve_ctx *s = calloc(1, sizeof *s);
     int rc = 1;
     uv_loop_t *loop = NULL;
@@ -384,6 +501,41 @@ static int cmd_serve(void)
         goto out;
     }
     app->resumes = &resumes;
+    /* one engine and one speech synthesiser for the process, shared by every request and job */
+    const bank *qbank = NULL;
+    if (open_engine(&cfg, &lg, &engine, &qbank, &err) != IG_OK) {
+        rc = fail("AI engine", &err);
+        goto out;
+    }
+    if (resumes_set_refiner(&resumes, engine, &err) != IG_OK) {
+        rc = fail("resumes", &err);
+        goto out;
+    }
+    if (tts_open(&speech, NULL, &err) != IG_OK ||
+        questions_service_init(&questions, store, engine, qbank, speech, &lg, cfg.data_dir, &err) != IG_OK ||
+        interviews_service_init(&interviews, store, engine, &questions, &lg, &err) != IG_OK) {
+        rc = fail("interviews", &err);
+        goto out;
+    }
+    app->questions = &questions;
+    app->interviews = &interviews;
+    /* the Socket.IO server exists before the job threads start: they push resume status to it */
+    loop = uv_default_loop();
+    rt_config rtc = {
+        .ping_interval_ms = (uint64_t)cfg.rt_ping_interval,
+        .ping_timeout_ms = (uint64_t)cfg.rt_ping_timeout,
+        .max_payload = (size_t)cfg.rt_max_payload,
+        .max_sessions = cfg.max_connections,
+        .cors_origins = cfg.cors_origins,
+        .log = &lg,
+    };
+    rt_handlers = (handlers_ctx){loop, &auth, store, &lg};
+    if (rt_new(loop, &rtc, &s->rt, &err) != IG_OK || handlers_register(&rt_handlers, s->rt, &err) != IG_OK) {
+        rc = fail("realtime", &err);
+        goto out;
+    }
+    resumes_set_notifier(&resumes, handlers_resume_status, s->rt);
+    app->mount = (api_mount){rt_http_path, rt_http_body_limit, rt_http_request, s->rt, RT_PATH};
     if (cfg.job_workers > 0) {
         jobs_config jc;
         jobs_config_load(&jc, &cfg);
@@ -445,6 +597,8 @@ static int cmd_serve(void)
     log_printf(&lg, IG_LOG_INFO, "stopped", "bye");
     rc = 0;
 out:
+    if (s->rt && rc != 0)
+        rt_shutdown(s->rt); /* its handles close in the loop runs below */
     if (app->server) {
         if (rc != 0) {
             /* failed before serving: close what was opened so the loop can be freed */
@@ -457,6 +611,8 @@ out:
     } else if (app->hash_pool) {
         workpool_close(app->hash_pool);
         uv_run(loop, UV_RUN_DEFAULT);
+    } else if (s->rt) {
+        uv_run(loop, UV_RUN_DEFAULT);
     }
     if (loop)
         uv_loop_close(loop);
@@ -467,9 +623,12 @@ out:
         return rc;
     }
     jobs_free(jobs);
+    rt_free(s->rt); /* after the job threads, which push to it */
     if (app->resumes)
         resumes_service_close(&resumes);
     api_free(app);
+    tts_close(speech);
+    ai_engine_close(engine);
     if (app->limiter.destroy)
         ratelimit_destroy(&app->limiter);
     metrics_free(app->metrics);
@@ -509,6 +668,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "extract") == 0) /* the sandboxed child of parse_extract_sandboxed */
         return parse_child_main(sub_argc, sub_argv);
+    if (strcmp(cmd, "score") == 0) {
+        if (sub_argc != 1 || wants_help(sub_argc, sub_argv)) {
+            bool help = wants_help(sub_argc, sub_argv);
+            fputs(USAGE_SCORE, help ? stdout : stderr);
+            return help ? 0 : 2;
+        }
+        return cmd_score(sub_argv[0]);
+    }
     if (strcmp(cmd, "parse") == 0) {
         if (sub_argc == 0 || wants_help(sub_argc, sub_argv)) {
             fputs(USAGE_PARSE, sub_argc == 0 ? stderr : stdout);
@@ -542,6 +709,8 @@ int main(int argc, char **argv)
         config_dump(&cfg, 1);
         return 0;
     }
+    if (strcmp(cmd, "routes") == 0) /* hidden: for the OpenAPI test */
+        return cmd_routes();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         if (wants_help(sub_argc, sub_argv)) {
             fputs(USAGE_VERSION, stdout);

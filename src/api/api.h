@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "api/fields.h"
 #include "api/messages.h"
 #include "api/upload.h"
 #include "core/config.h"
@@ -20,8 +21,22 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "services/auth.h"
+#include "services/interviews.h"
+#include "services/questions.h"
 #include "services/resumes.h"
 #include "store/store.h"
+
+/* Another protocol served beside the API under a path prefix (the Socket.IO server under
+ * /socket.io/): its requests skip routing, CORS, rate limits and handlers; body_limit and
+ * on_request are the mount's own (arg passed through), while access logs and metrics stay the
+ * API's. match says whether a path (n bytes) is the mount's. */
+typedef struct api_mount {
+    bool (*match)(const char *path, size_t n);
+    uint64_t (*body_limit)(http_exchange *x, void *arg);
+    void (*on_request)(http_exchange *x, void *arg);
+    void *arg;
+    const char *label;            /* the route in logs and metrics */
+} api_mount;
 
 /* Everything the API needs, owned by main; read-only while serving except where noted. */
 typedef struct api_app {
@@ -31,11 +46,14 @@ typedef struct api_app {
     ig_store *store;
     auth_service *auth;
     resumes_service *resumes;
+    questions_service *questions; /* NULL: no question or interview routes */
+    interviews_service *interviews;
     workpool *hash_pool;          /* password hashing */
     ig_metrics *metrics;          /* loop thread only */
     ratelimit_backend limiter;    /* thread-safe */
     ratelimit_rule rl_default, rl_auth;
     router *router;
+    api_mount mount;              /* match NULL: none */
     http_server *server;
     char upload_tmp[1024];        /* where uploads stream to before they are accepted */
     atomic_long in_flight;        /* requests received and not yet answered */
@@ -79,6 +97,7 @@ struct api_call {
     json_t *body;                  /* API_JSON: the parsed object (decref'd with the pool) */
     api_upload *upload;            /* API_UPLOAD: released with the pool */
     router_result rr;              /* the route match, made when the headers arrived */
+    bool mounted;                  /* the request belongs to app->mount */
     /* output */
     int status;
     msg_id message;                /* success message, or the error message when status >= 400 */
@@ -127,10 +146,40 @@ extern const router_route api_resumes_routes[];
 extern const size_t api_resumes_routes_count;
 extern const router_route api_upload_routes[];
 extern const size_t api_upload_routes_count;
+extern const router_route api_questions_routes[];
+extern const size_t api_questions_routes_count;
+extern const router_route api_interviews_routes[];
+extern const size_t api_interviews_routes_count;
+
+/* The web UI (api/web_api.c): the files under WEB_ROOT answer GET and HEAD requests outside /api
+ * that no route matches. Its route labels them in logs and metrics; it is not in the router (nor
+ * in the API's description). */
+extern const router_route api_web_route;
+/* Whether a request that no route matched is the web UI's to answer. */
+bool api_web_wants(const api_call *c);
+extern const router_route api_docs_routes[];
+extern const size_t api_docs_routes_count;
+
+/* The table api_init routes: every module's routes, the resume routes only when resumes is true and
+ * the question and interview routes only when interviews is true. *n gets the count; malloc'd
+ * (caller frees), NULL on allocation failure. */
+router_route *api_route_table(bool resumes, bool interviews, size_t *n);
 
 /* The seed's Resume.to_dict() (id, file_name, file_type, file_size, status, parse_confidence,
  * created_at, updated_at) plus error_code, error (in lang) and error_detail when it failed. New
  * reference, NULL on allocation failure. */
 json_t *api_resume_json(const store_resume *r, api_lang lang);
+
+/* A stored question (store.h's shape) as the API shows it: a locked one (asked by an unfinished
+ * interview, not answered yet) without its expected points, follow-ups and model answer. New
+ * reference, NULL for NULL. */
+json_t *api_question_json(const json_t *q);
+/* The body of a generation request (questions/generate and starting an interview): resume_id,
+ * interview_type, difficulty, question_count, job_description, language (default: the request's
+ * Accept-Language), seed. Errors are added to fc. */
+void api_question_spec(api_call *c, fields_ctx *fc, const json_t *body, questions_spec *spec);
+/* The JSON body of c parsed into *body (new reference; an empty body is {}): false (and the 400 on
+ * c) when it is not a JSON object. */
+bool api_json_body(api_call *c, json_t **body);
 
 #endif

@@ -312,6 +312,10 @@ static uint64_t cb_body_limit(http_exchange *x, void *udata)
     api_call *c = call_get(app, x);
     if (c == NULL)
         return 0;
+    if (app->mount.match && app->mount.match(c->req->path.p, c->req->path.n)) {
+        c->mounted = true;
+        return app->mount.body_limit(x, app->mount.arg);
+    }
     c->rr = router_match_path(app->router, c->req->method_name, c->req->path, &c->match);
     if (c->rr == ROUTER_FOUND && (((const api_route *)c->match.route->handler)->flags & API_UPLOAD)) {
         /* an upload without a genuine token is refused on its headers: anonymous clients never
@@ -367,6 +371,10 @@ static void cb_on_request(http_exchange *x, void *udata)
         return;
     }
     atomic_fetch_add(&app->in_flight, 1);
+    if (c->mounted) {
+        app->mount.on_request(x, app->mount.arg);
+        return;
+    }
     http_request *req = c->req;
     bool is_api = req->path.n >= 5 && memcmp(req->path.p, "/api/", 5) == 0;
     if (is_api)
@@ -375,6 +383,12 @@ static void cb_on_request(http_exchange *x, void *udata)
     router_result rr = c->rr;
     if (str_eq(req->method_name, STR_LIT("OPTIONS")) && rr != ROUTER_NOT_FOUND) {
         preflight(c, rr == ROUTER_FOUND ? "OPTIONS" : c->match.allow);
+        return;
+    }
+    if (rr == ROUTER_NOT_FOUND && api_web_wants(c)) {
+        c->route = &api_web_route;
+        c->def = c->route->handler;
+        schedule(c);
         return;
     }
     if (rr == ROUTER_NOT_FOUND) {
@@ -471,7 +485,7 @@ static void cb_on_done(http_exchange *x, void *udata)
     http_request *req = http_exchange_request(x);
     int status = http_exchange_status(x);
     double secs = (double)(uv_hrtime() - req->start_ns) / 1e9;
-    const char *route = c && c->route ? c->route->pattern : "unmatched";
+    const char *route = c && c->route ? c->route->pattern : c && c->mounted ? app->mount.label : "unmatched";
     const char *method = req->method_name.p; /* static strings */
     atomic_fetch_sub(&app->in_flight, 1);
     metrics_observe(app->metrics, route, method, status, secs);
@@ -497,30 +511,43 @@ const http_callbacks *api_http_callbacks(void)
     return &CALLBACKS;
 }
 
-ig_status api_init(api_app *app, ig_err *err)
+router_route *api_route_table(bool resumes, bool interviews, size_t *n)
 {
-    /* the resume routes exist once main has given the API its resumes service */
-    bool res = app->resumes != NULL;
     const struct {
         const router_route *routes;
         size_t n;
     } tables[] = {
         {api_auth_routes, api_auth_routes_count},
         {api_ops_routes, api_ops_routes_count},
-        {api_resumes_routes, res ? api_resumes_routes_count : 0},
-        {api_upload_routes, res ? api_upload_routes_count : 0},
+        {api_docs_routes, api_docs_routes_count},
+        {api_resumes_routes, resumes ? api_resumes_routes_count : 0},
+        {api_upload_routes, resumes ? api_upload_routes_count : 0},
+        {api_questions_routes, interviews ? api_questions_routes_count : 0},
+        {api_interviews_routes, interviews ? api_interviews_routes_count : 0},
     };
-    size_t n = 0;
+    size_t total = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        n += tables[i].n;
-    router_route *all = calloc(n, sizeof *all);
+        total += tables[i].n;
+    router_route *all = calloc(total, sizeof *all);
     if (all == NULL)
-        return status_errf(err, IG_ENOMEM, "out of memory");
+        return NULL;
     size_t k = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         memcpy(all + k, tables[i].routes, tables[i].n * sizeof *all);
         k += tables[i].n;
     }
+    *n = total;
+    return all;
+}
+
+ig_status api_init(api_app *app, ig_err *err)
+{
+    /* the resume routes exist once main has given the API its resumes service; the question and
+     * interview routes once it has given their services */
+    size_t n = 0;
+    router_route *all = api_route_table(app->resumes != NULL, app->questions != NULL && app->interviews != NULL, &n);
+    if (all == NULL)
+        return status_errf(err, IG_ENOMEM, "out of memory");
     ig_status st = router_new(all, n, &app->router, err);
     if (st != IG_OK)
         free(all);

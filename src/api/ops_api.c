@@ -37,7 +37,11 @@ static void h_metrics(api_call *c)
     };
     ig_buf out;
     buf_init(&out, 16 * 1024 * 1024);
-    if (metrics_render(app->metrics, g, sizeof g / sizeof g[0], &out) != IG_OK) {
+    ig_status st = metrics_render(app->metrics, g, sizeof g / sizeof g[0], &out);
+    /* the AI engine's calls, fallbacks and tokens (counters under a short lock: fine on the loop) */
+    if (st == IG_OK && app->questions != NULL)
+        st = ai_engine_metrics(app->questions->engine, &out);
+    if (st != IG_OK) {
         buf_free(&out);
         api_fail(c, 500, MSG_INTERNAL, NULL);
         return;

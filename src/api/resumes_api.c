@@ -1,11 +1,14 @@
 /* /api/v1/resumes: the seed's resumes blueprint (list, detail, delete, status) plus paging, the
- * download of the original file and reparse. The upload itself (multipart streaming) lives with
- * the HTTP body sink; every route here answers 404 for another user's resume. */
+ * download of the original file, reparse and the user's corrections of the parse result. The
+ * upload itself (multipart streaming) lives with the HTTP body sink; every route here answers 404
+ * for another user's resume. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/resume_edit.h"
+#include "api/validate.h"
 
 #define PER_PAGE_DEFAULT 20
 #define PER_PAGE_MAX 100
@@ -240,12 +243,51 @@ static void h_file(api_call *c)
     c->status = 200;
 }
 
+/* PATCH /<id>/parse-result: the body checked against api/resume_edit.h's schema, the rules in
+ * services/resumes.h (resumes_edit_result); answers like GET /<id>. */
+static void h_edit_result(api_call *c)
+{
+    json_t *details = NULL;
+    switch (validate_json_body(c->req->body.p, c->req->body.n, NULL, 0, c->lang, &c->body, &details)) {
+    case VALIDATE_OK: break;
+    case VALIDATE_EMPTY: api_fail(c, 400, MSG_BODY_EMPTY, NULL); return;
+    case VALIDATE_MALFORMED: api_fail(c, 400, MSG_BODY_MALFORMED, NULL); return;
+    case VALIDATE_NOT_OBJECT: api_fail(c, 400, MSG_BODY_NOT_OBJECT, NULL); return;
+    case VALIDATE_FIELDS: api_fail(c, 400, MSG_VALIDATION, details); return;
+    }
+    if (!resume_edit_validate(c->body, c->lang, &details)) {
+        if (details == NULL)
+            api_fail_status(c, IG_ENOMEM, NULL);
+        else
+            api_fail(c, 400, MSG_VALIDATION, details);
+        return;
+    }
+    store_resume r;
+    json_t *result = NULL;
+    ig_err err = {0};
+    ig_status st = resumes_edit_result(c->app->resumes, c->id.user.id, resume_id(c), c->body, &r, &result, &err);
+    if (st == IG_ESTATE) {
+        api_fail(c, 422, MSG_RESUME_NOT_COMPLETED, NULL);
+        return;
+    }
+    if (st != IG_OK) {
+        api_fail_status(c, st, &err);
+        return;
+    }
+    json_t *d = api_resume_json(&r, c->lang);
+    if (d != NULL && result != NULL)
+        json_object_set(d, "parse_result", result);
+    json_decref(result);
+    api_ok(c, 200, MSG_RESUME_RESULT_UPDATED, d);
+}
+
 static const api_route R_LIST = {API_AUTH, h_list};
 static const api_route R_GET = {API_AUTH, h_get};
 static const api_route R_DELETE = {API_AUTH, h_delete};
 static const api_route R_STATUS = {API_AUTH, h_status};
 static const api_route R_REPARSE = {API_AUTH, h_reparse};
 static const api_route R_FILE = {API_AUTH | API_RAW, h_file};
+static const api_route R_EDIT_RESULT = {API_AUTH | API_JSON, h_edit_result};
 
 const router_route api_resumes_routes[] = {
     {"GET", "/api/v1/resumes", &R_LIST},
@@ -254,5 +296,6 @@ const router_route api_resumes_routes[] = {
     {"GET", "/api/v1/resumes/<int:id>/status", &R_STATUS},
     {"POST", "/api/v1/resumes/<int:id>/reparse", &R_REPARSE},
     {"GET", "/api/v1/resumes/<int:id>/file", &R_FILE},
+    {"PATCH", "/api/v1/resumes/<int:id>/parse-result", &R_EDIT_RESULT},
 };
 const size_t api_resumes_routes_count = sizeof api_resumes_routes / sizeof api_resumes_routes[0];

@@ -7,7 +7,7 @@
 #include "core/utf8.h"
 #include "services/auth.h"
 
-static bool http_url_ok(const char *s, size_t n)
+bool validate_http_url(const char *s, size_t n)
 {
     size_t skip;
     if (n > 8 && strncmp(s, "https://", 8) == 0)
@@ -79,7 +79,7 @@ validate_result validate_json_body(const char *body, size_t len, const validate_
             char norm[256];
             if (!auth_email_normalize(s, slen, norm, sizeof norm))
                 add_error(errs, f->name, MSG_FIELD_EMAIL, lang, 0);
-        } else if (f->format == VFMT_HTTP_URL && slen > 0 && !http_url_ok(s, slen)) {
+        } else if (f->format == VFMT_HTTP_URL && slen > 0 && !validate_http_url(s, slen)) {
             add_error(errs, f->name, MSG_FIELD_URL, lang, 0);
         }
         if (f->min_len && chars < f->min_len)

@@ -39,6 +39,9 @@ typedef enum validate_result {
 validate_result validate_json_body(const char *body, size_t len, const validate_field *fields, size_t n,
                                    api_lang lang, json_t **obj, json_t **details);
 
+/* Whether n bytes at s are an http:// or https:// URL with a host (VFMT_HTTP_URL's rule). */
+bool validate_http_url(const char *s, size_t n);
+
 /* The string value of an optional field of a validated object: NULL when absent or null. */
 const char *validate_get_str(const json_t *obj, const char *name, size_t *len);
 

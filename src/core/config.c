@@ -23,12 +23,16 @@
 #define SECRET_MIN_LEN 32
 #define SECRET_RANDOM_BYTES 32
 #define DUMP_MAX (256 * 1024)
+#define OPENAI_BASE_URL "https://api.openai.com/v1"
+#define DEEPSEEK_BASE_URL "https://api.deepseek.com/v1"
 
 /* The seed's constant defaults: anyone who copied its config would run with these. */
 static const char *const placeholders[] = {"your-secret-key-here", "jwt-secret-string"};
 
 static const char *const env_choices[] = {"development", "production", "test", NULL};
 static const char *const level_choices[] = {"debug", "info", "warn", "warning", "error", NULL};
+static const char *const ai_engine_choices[] = {"local", "openai", NULL};
+static const char *const asr_engine_choices[] = {"pocketsphinx", "openai", NULL};
 
 enum var_kind { K_STR, K_INT, K_LONG, K_U64, K_ULL, K_SIZE, K_BOOL };
 
@@ -94,6 +98,19 @@ static const var_spec vars[] = {
     VNUM("JOB_POLL_MS", K_INT, job_poll_ms, 10, 60000),
     VNUM("JOB_LEASE_SECONDS", K_INT, job_lease_seconds, 1, 86400),
     VNUM("JOB_MAX_ATTEMPTS", K_INT, job_max_attempts, 1, 100),
+    VNUM("RT_PING_INTERVAL", K_INT, rt_ping_interval, 100, 3600000),
+    VNUM("RT_PING_TIMEOUT", K_INT, rt_ping_timeout, 100, 3600000),
+    VNUM("RT_MAX_PAYLOAD", K_U64, rt_max_payload, 1024, 1ULL << 30),
+    VNUM("ASR_DECODERS", K_INT, asr_decoders, 1, 64),
+    VNUM("ASR_MAX_UTTERANCE_SECONDS", K_INT, asr_max_utterance_seconds, 1, 3600),
+    VSTR("AI_ENGINE", ai_engine, F_LOWER, ai_engine_choices),
+    VSTR("AI_BASE_URL", ai_base_url, F_URL, NULL),
+    VSTR("AI_MODEL", ai_model, 0, NULL),
+    VNUM("AI_TIMEOUT", K_INT, ai_timeout, 1, 600),
+    VNUM("AI_MAX_CONCURRENCY", K_INT, ai_max_concurrency, 1, 256),
+    VSTR("ASR_ENGINE", asr_engine, F_LOWER, asr_engine_choices),
+    VSTR("ASR_MODEL", asr_model, 0, NULL),
+    VSTR("WEB_ROOT", web_root, 0, NULL),
 };
 
 #define NVARS (sizeof vars / sizeof vars[0])
@@ -147,6 +164,19 @@ static void set_defaults(ig_config *cfg)
     cfg->job_poll_ms = 1000;
     cfg->job_lease_seconds = 60;
     cfg->job_max_attempts = 3;
+    cfg->rt_ping_interval = 25000;
+    cfg->rt_ping_timeout = 20000;
+    cfg->rt_max_payload = 1000000;
+    cfg->asr_decoders = 2;
+    cfg->asr_max_utterance_seconds = 120;
+    set_str(cfg->ai_engine, sizeof cfg->ai_engine, "local");
+    set_str(cfg->ai_base_url, sizeof cfg->ai_base_url, OPENAI_BASE_URL);
+    set_str(cfg->ai_model, sizeof cfg->ai_model, "gpt-4o-mini");
+    cfg->ai_timeout = 30;
+    cfg->ai_max_concurrency = 4;
+    set_str(cfg->asr_engine, sizeof cfg->asr_engine, "pocketsphinx");
+    set_str(cfg->asr_model, sizeof cfg->asr_model, "whisper-1");
+    set_str(cfg->web_root, sizeof cfg->web_root, "./web");
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -322,7 +352,23 @@ static ig_status derive(ig_config *cfg, const bool *given, ig_err *err)
     }
     if (!given[var_index("DB_POOL_SIZE")])
         cfg->db_pool_size = cfg->workers + cfg->job_workers + 3; /* + the jobs' lease renewer */
+    /* a DeepSeek key alone means DeepSeek, as the seed used it */
+    if (!given[var_index("AI_BASE_URL")] && cfg->openai_api_key[0] == '\0' && cfg->deepseek_api_key[0] != '\0') {
+        set_str(cfg->ai_base_url, sizeof cfg->ai_base_url, DEEPSEEK_BASE_URL);
+        if (!given[var_index("AI_MODEL")])
+            set_str(cfg->ai_model, sizeof cfg->ai_model, "deepseek-chat");
+    }
     return IG_OK;
+}
+
+const char *config_ai_api_key(const ig_config *cfg)
+{
+    const char *h = strstr(cfg->ai_base_url, "://");
+    h = h != NULL ? h + 3 : cfg->ai_base_url;
+    size_t n = strcspn(h, ":/?#");
+    if (n == 16 && strncasecmp(h, "api.deepseek.com", n) == 0 && cfg->deepseek_api_key[0] != '\0')
+        return cfg->deepseek_api_key;
+    return cfg->openai_api_key;
 }
 
 ig_status config_load(ig_config *cfg, const char *env_path, ig_err *err)

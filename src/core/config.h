@@ -52,6 +52,22 @@ typedef struct ig_config {
     int job_poll_ms;         /* JOB_POLL_MS: how often idle job threads look for due jobs, default 1000 */
     int job_lease_seconds;   /* JOB_LEASE_SECONDS: a job whose worker stops renewing this long is retried, default 60 */
     int job_max_attempts;    /* JOB_MAX_ATTEMPTS: tries before a job (and its resume) fails, default 3 */
+    int rt_ping_interval;    /* RT_PING_INTERVAL ms: Socket.IO heartbeat period (pingInterval), default 25000 */
+    int rt_ping_timeout;     /* RT_PING_TIMEOUT ms: an unanswered ping closes the connection, default 20000 */
+    uint64_t rt_max_payload; /* RT_MAX_PAYLOAD bytes of one Socket.IO message or polling POST, default 1000000 */
+    int asr_decoders;        /* ASR_DECODERS: PocketSphinx decoders (~100 MB each) shared by all live streams, default 2 */
+    int asr_max_utterance_seconds; /* ASR_MAX_UTTERANCE_SECONDS: audio of one utterance past this is refused, default 120 */
+    char ai_engine[16];      /* AI_ENGINE: local | openai (any OpenAI-compatible server), default local */
+    char ai_base_url[512];   /* AI_BASE_URL with the version (/v1), default https://api.openai.com/v1, or
+                                https://api.deepseek.com/v1 when DEEPSEEK_API_KEY is the only key */
+    char ai_model[128];      /* AI_MODEL, default gpt-4o-mini (deepseek-chat with DeepSeek's default URL) */
+    int ai_timeout;          /* AI_TIMEOUT seconds one AI call may take, retries included, default 30 */
+    int ai_max_concurrency;  /* AI_MAX_CONCURRENCY: requests to the model server at once, default 4 */
+    char asr_engine[16];     /* ASR_ENGINE: pocketsphinx | openai (AI_BASE_URL's /audio/transcriptions),
+                                default pocketsphinx */
+    char asr_model[128];     /* ASR_MODEL for ASR_ENGINE=openai, default whisper-1 */
+    char web_root[512];      /* WEB_ROOT: the web UI's files, served at /, default ./web (relative to the
+                                working directory); a missing directory serves no UI */
 } ig_config;
 
 /* Fills cfg from env_path (.env; may not exist; NULL skips it) and the environment. An empty value
@@ -78,6 +94,10 @@ ig_status config_parse_dotenv(const char *text, size_t len, config_pair_fn fn, v
  * (mode 0600) and reused on every start. The seed's placeholders ("your-secret-key-here",
  * "jwt-secret-string") are refused in every ENV. Generated secrets are 32 random bytes, hex. */
 ig_status config_ensure_secrets(ig_config *cfg, ig_err *err);
+
+/* The API key to send to AI_BASE_URL: DEEPSEEK_API_KEY for DeepSeek's API (else OPENAI_API_KEY),
+ * OPENAI_API_KEY for any other server; "" when none (a local server needs none). Borrowed. */
+const char *config_ai_api_key(const ig_config *cfg);
 
 /* Writes the configuration as KEY=value lines (for `interviewgenius config`): secrets and API keys
  * as "***" when set ("" when not), URL passwords as "***"; values are quoted where needed so the

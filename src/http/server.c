@@ -4,6 +4,7 @@
 #include "http/server.h"
 
 #include <http_parser.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,10 @@ struct http_conn {
     bool close_after;
     bool reading;
     bool eof;               /* the client half-closed: answer what was asked, then close */
+    bool feeding;           /* inside the parser: a hijack waits until it returns */
+    http_hijack_fn hijack_fn; /* set by http_exchange_hijack until the handover */
+    void *hijack_arg;
+    void (*hijack_closed)(void *data);
     char client_ip[64];
 };
 
@@ -129,6 +134,7 @@ const char *http_status_reason(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -586,6 +592,82 @@ static void conn_start_reading(http_conn *c)
     }
 }
 
+/* ---- protocol upgrades ---- */
+
+static void hijacked_handle_gone(http_conn *c)
+{
+    if (--c->handles_open == 0)
+        free(c);
+}
+
+static void on_hijacked_timer_closed(uv_handle_t *h)
+{
+    hijacked_handle_gone(h->data);
+}
+
+static void on_hijacked_tcp_closed(uv_handle_t *h)
+{
+    http_conn *c = (http_conn *)((char *)h - offsetof(http_conn, tcp));
+    if (c->hijack_closed)
+        c->hijack_closed(h->data);
+    hijacked_handle_gone(c);
+}
+
+/* Hands c over: the server forgets it and the exchange ends; the memory stays until the new
+ * owner's http_hijacked_close. c->closing keeps every HTTP path off it from here on. */
+static void hijack_complete(http_conn *c, const char *rest, size_t n)
+{
+    http_server *srv = c->srv;
+    http_exchange *x = c->x;
+    http_hijack_fn fn = c->hijack_fn;
+    conn_stop_reading(c);
+    c->closing = true;
+    c->hijack_fn = NULL;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    c->x = NULL;
+    if (x) {
+        x->conn = NULL;
+        x->responded = true;
+        x->status = 101;
+        srv->cb.on_done(x, srv->udata);
+        exchange_destroy(x);
+    }
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, on_hijacked_timer_closed);
+    fn(c->hijack_arg, &c->tcp, rest, n);
+    buf_free(&c->pending);
+    server_maybe_done(srv);
+}
+
+bool http_exchange_hijack(http_exchange *x, http_hijack_fn fn, void *arg)
+{
+    http_conn *c = x->conn;
+    if (c == NULL || c->closing || c->eof || x->responded || c->x != x) {
+        /* the client left (or half-closed) while the handler decided: answer or release the
+         * exchange as a response would */
+        http_exchange_respond(x, 400, NULL, "", 0, HTTP_RESP_CLOSE);
+        return false;
+    }
+    c->hijack_fn = fn;
+    c->hijack_arg = arg;
+    if (!c->feeding)
+        hijack_complete(c, c->pending.p ? c->pending.p : "", c->pending.len);
+    return true;
+}
+
+void http_hijacked_close(uv_tcp_t *tcp, void (*closed)(void *data))
+{
+    http_conn *c = (http_conn *)((char *)tcp - offsetof(http_conn, tcp));
+    c->hijack_closed = closed;
+    uv_close((uv_handle_t *)tcp, on_hijacked_tcp_closed);
+}
+
 /* Feeds bytes to the parser; returns how many were consumed. Stops at the end of a request (the
  * parser pauses) or on an error, which answers and closes. */
 static size_t conn_feed(http_conn *c, const char *data, size_t len)
@@ -595,8 +677,15 @@ static size_t conn_feed(http_conn *c, const char *data, size_t len)
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (e == HPE_PAUSED) {
         http_exchange *x = c->x;
-        if (x != NULL && c->state == CONN_HANDLING)
+        if (x != NULL && c->state == CONN_HANDLING) {
+            c->feeding = true;
             srv->cb.on_request(x, srv->udata);
+            c->feeding = false;
+            if (c->hijack_fn) { /* everything after the request belongs to the new owner */
+                hijack_complete(c, data + n, len - n);
+                return len;
+            }
+        }
         return n;
     }
     if (e != HPE_OK) {

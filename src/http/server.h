@@ -126,6 +126,25 @@ void http_exchange_resume_body(http_exchange *x);
 void http_exchange_respond_file(http_exchange *x, int status, const char *content_type, int fd, uint64_t size,
                                 int flags);
 
+/* ---- protocol upgrades ----
+ * A handler can take a connection over from HTTP (a WebSocket upgrade): the new owner receives the
+ * socket handle and the bytes that arrived after the request, and writes its own response. */
+
+/* Receives a connection taken over by http_exchange_hijack. tcp is no longer read (the owner calls
+ * uv_read_start with its own callbacks), has no timer, and its data pointer is the owner's to set.
+ * rest holds the n bytes that arrived after the request (valid during the call only). The owner
+ * closes tcp with http_hijacked_close, never with uv_close. */
+typedef void (*http_hijack_fn)(void *arg, uv_tcp_t *tcp, const char *rest, size_t n);
+/* Instead of responding (from on_request, now or later, on the loop thread): hands x's
+ * connection to fn, right away or as soon as the parser has returned. The exchange ends with it
+ * (on_done sees status 101) and the server forgets the connection: it is not counted, timed out
+ * or closed on shutdown any more. False when the client has already left or half-closed: x has
+ * then been answered (400) or released, and fn is never called. */
+bool http_exchange_hijack(http_exchange *x, http_hijack_fn fn, void *arg);
+/* Closes a connection taken over by http_exchange_hijack. closed (may be NULL) runs once it is
+ * closed and its memory released, with what the tcp's data pointer was. */
+void http_hijacked_close(uv_tcp_t *tcp, void (*closed)(void *data));
+
 /* The reason phrase of a status code. */
 const char *http_status_reason(int status);
 

@@ -1,6 +1,7 @@
 /* Resume file -> text, in this process: sniff the bytes, run the format's extractor under the
  * limits, normalise the text and collect the links. The server never calls this directly on an
- * upload: it runs in the sandboxed child (parse/sandbox.h). Not for concurrent use from several
+ * upload: it runs in the sandboxed child (parse/sandbox.h), which then structures the text
+ * (parse/structure.h). Not for concurrent use from several
  * threads of one process (the PDF, XML and OCR libraries keep process-wide state). */
 #ifndef IG_PARSE_EXTRACT_H
 #define IG_PARSE_EXTRACT_H

@@ -33,6 +33,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "parse/pdf.h"
+#include "parse/structure.h"
 
 extern char **environ;
 
@@ -45,7 +46,11 @@ extern char **environ;
 #endif
 
 #define CHILD_NOFILE 64
-/* Output beyond the text cap: JSON escapes (at most doubling the text) and the links. */
+/* Output per byte of the text cap: the text with JSON escapes (at most doubling it), and the
+ * structured resume, whose strings are pieces of the text (a line may stand in a bullet, a
+ * description and a skill's raw form) wrapped in the JSON of their entries. */
+#define OUTPUT_PER_TEXT_BYTE 8
+/* Output beyond that: the links and the structure's fixed keys. */
 #define OUTPUT_SLACK (1u << 20)
 /* The zygote kills the worker at the deadline; the parent waits this much longer, as a backstop
  * for a zygote that stopped answering. */
@@ -268,7 +273,7 @@ static ig_status decode(int status, const ig_buf *output, const parse_limits *li
 
 static void output_init(ig_buf *b, const parse_limits *lim)
 {
-    uint64_t cap = lim->max_text_bytes * 2 + OUTPUT_SLACK;
+    uint64_t cap = lim->max_text_bytes * OUTPUT_PER_TEXT_BYTE + OUTPUT_SLACK;
     buf_init(b, cap > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)cap);
 }
 
@@ -573,14 +578,42 @@ static void run_test_hooks(void)
     }
 }
 
-/* Confines this process, extracts path and writes the result (or the error) to stdout. */
-static int worker(const parse_limits *lim, const char *path)
+/* Extracts path (parse_extract_file) and adds the structured resume's keys (parse/structure.h) to
+ * the result: the structurer reads text as untrusted as the file, so it runs where extraction does.
+ * ctx: the lexicons, loaded once by the caller; NULL loads them for this file. */
+static ig_status extract_structured(const structure_ctx *ctx, const char *path, const parse_limits *lim,
+                                    json_t **out, ig_err *err)
+{
+    json_t *res = NULL, *doc = NULL;
+    ig_status st = parse_extract_file(path, lim, &res, err);
+    if (st != IG_OK)
+        return st;
+    json_t *text = json_object_get(res, "raw_text");
+    const char *t = json_string_value(text);
+    size_t n = t ? json_string_length(text) : 0;
+    json_t *links = json_object_get(res, "links");
+    st = ctx != NULL ? structure_resume_ctx(ctx, t ? t : "", n, links, (long long)time(NULL), &doc, err)
+                     : structure_resume(t ? t : "", n, links, &doc, err);
+    if (st == IG_OK && json_object_update(res, doc) != 0)
+        st = status_errf(err, IG_ENOMEM, "out of memory adding the structured resume");
+    json_decref(doc);
+    if (st != IG_OK) {
+        json_decref(res);
+        return st;
+    }
+    *out = res;
+    return IG_OK;
+}
+
+/* Confines this process, extracts path and writes the result (or the error) to stdout. ctx as for
+ * extract_structured. */
+static int worker(const parse_limits *lim, const char *path, const structure_ctx *ctx)
 {
     confine(lim);
     run_test_hooks();
     json_t *res = NULL;
     ig_err err = {IG_OK, ""};
-    ig_status st = parse_extract_file(path, lim, &res, &err);
+    ig_status st = extract_structured(ctx, path, lim, &res, &err);
     if (st != IG_OK)
         return child_fail(st, err.msg[0] ? err.msg : status_name(st), 1);
     int rc = json_dumpf(res, stdout, JSON_COMPACT);
@@ -651,7 +684,8 @@ static bool receive(zreq *rq, char *path, int fds[2], bool *ok)
 }
 
 /* Forks the worker for one request; in the zygote, registers it. */
-static void start_worker(const zreq *rq, const char *path, const int fds[2], int sfd, zjob *jobs, int *njobs)
+static void start_worker(const zreq *rq, const char *path, const int fds[2], int sfd, const structure_ctx *ctx,
+                         zjob *jobs, int *njobs)
 {
     parse_limits lim = limits_of(rq);
     pid_t w = fork();
@@ -666,7 +700,7 @@ static void start_worker(const zreq *rq, const char *path, const int fds[2], int
             close(fds[0]);
         }
         close_range(STDERR_FILENO + 1, ~0u, 0);
-        _exit(worker(&lim, path));
+        _exit(worker(&lim, path, ctx));
     }
     close(fds[0]);
     if (w < 0) {
@@ -716,6 +750,11 @@ static int zygote_main(void)
     /* process-wide set-up done once here, inherited warm by every worker */
     xmlInitParser();
     parse_pdf_warm_up();
+    /* the structurer's lexicons too (a worker without them loads its own: same result, slower) */
+    structure_ctx *ctx = NULL;
+    ig_err cerr = {IG_OK, ""};
+    if (structure_ctx_open(&ctx, &cerr) != IG_OK)
+        ctx = NULL;
     static zjob jobs[ZYGOTE_MAX_JOBS];
     int njobs = 0;
     bool open_ = true;
@@ -747,12 +786,13 @@ static int zygote_main(void)
             bool ok;
             open_ = receive(&rq, path, fds, &ok);
             if (ok)
-                start_worker(&rq, path, fds, sfd, jobs, &njobs);
+                start_worker(&rq, path, fds, sfd, ctx, jobs, &njobs);
             if (!open_) /* the parent is gone: nobody reads the results */
                 for (int i = 0; i < njobs; i++)
                     kill(jobs[i].pid, SIGKILL);
         }
     }
+    structure_ctx_close(ctx);
     close(sfd);
     return 0;
 }
@@ -795,7 +835,7 @@ int parse_child_main(int argc, char **argv)
     }
     if (path == NULL)
         return child_fail(IG_EINVAL, usage, 2);
-    return worker(&lim, path);
+    return worker(&lim, path, NULL);
 }
 
 /* ---- the parse command ---- */
@@ -828,8 +868,9 @@ int parse_cli_main(const char *exe, int argc, char **argv)
         return 2;
     }
     parse_sandbox *sb = NULL;
+    structure_ctx *ctx = NULL;
     ig_err err = {IG_OK, ""};
-    if (!in_process && parse_sandbox_open(exe, &sb, &err) != IG_OK) {
+    if (in_process ? structure_ctx_open(&ctx, &err) != IG_OK : parse_sandbox_open(exe, &sb, &err) != IG_OK) {
         fprintf(stderr, "interviewgenius: parse: %s\n", err.msg);
         return 1;
     }
@@ -837,7 +878,7 @@ int parse_cli_main(const char *exe, int argc, char **argv)
     for (; i < argc; i++) {
         json_t *res = NULL;
         err = (ig_err){IG_OK, ""};
-        ig_status st = in_process ? parse_extract_file(argv[i], &lim, &res, &err)
+        ig_status st = in_process ? extract_structured(ctx, argv[i], &lim, &res, &err)
                                   : parse_sandbox_extract(sb, argv[i], &lim, &res, &err);
         if (st != IG_OK) {
             fprintf(stderr, "interviewgenius: parse: %s: %s\n", argv[i], err.msg);
@@ -845,7 +886,7 @@ int parse_cli_main(const char *exe, int argc, char **argv)
         }
         if (nfiles == 1) {
             if (res) {
-                json_dumpf(res, stdout, JSON_INDENT(2));
+                json_dumpf(res, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
                 fputc('\n', stdout);
             }
         } else {
@@ -854,7 +895,7 @@ int parse_cli_main(const char *exe, int argc, char **argv)
                 json_object_set_new(line, "file", json_string(argv[i]));
                 if (st != IG_OK)
                     json_object_set_new(line, "error", json_string(err.msg));
-                json_dumpf(line, stdout, JSON_COMPACT);
+                json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10));
                 fputc('\n', stdout);
             }
             res = line;
@@ -862,6 +903,7 @@ int parse_cli_main(const char *exe, int argc, char **argv)
         json_decref(res);
     }
     parse_sandbox_close(sb);
+    structure_ctx_close(ctx);
     if (fflush(stdout) != 0)
         rc = 1;
     return rc;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/utf8.h"
@@ -62,7 +63,12 @@ ig_status resumes_service_init(resumes_service *svc, ig_store *store, const ig_l
     }
     /* one zygote loads the document libraries once and forks a confined worker per file: a
      * process per file would spend ~25 ms loading them each time */
-    return parse_sandbox_open(svc->extractor, &svc->sandbox, err);
+    ig_status rc = parse_sandbox_open(svc->extractor, &svc->sandbox, err);
+    if (rc == IG_OK && (rc = skills_taxonomy_load(&svc->skills, err)) != IG_OK) {
+        parse_sandbox_close(svc->sandbox);
+        svc->sandbox = NULL;
+    }
+    return rc;
 }
 
 /* ---- names and types ---- */
@@ -127,50 +133,6 @@ const char *resumes_mime_type(parse_format f)
     case PARSE_UNSUPPORTED: break;
     }
     return NULL;
-}
-
-static bool has_any(const char *text, const char *const *words, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcasestr(text, words[i]) != NULL)
-            return true;
-    }
-    return false;
-}
-
-double resumes_confidence(const char *text, bool ocr)
-{
-    static const char *const contact[] = {"@", "phone", "tel:", "电话", "手机", "邮箱"};
-    static const char *const education[] = {"education", "university", "教育", "学历", "大学"};
-    static const char *const experience[] = {"experience", "employment", "工作经历", "工作经验", "实习经历"};
-    static const char *const skills[] = {"skills", "技能", "技术栈"};
-    static const char *const projects[] = {"project", "项目"};
-    static const struct {
-        const char *const *words;
-        size_t n;
-    } sections[] = {
-        {contact, sizeof contact / sizeof *contact},
-        {education, sizeof education / sizeof *education},
-        {experience, sizeof experience / sizeof *experience},
-        {skills, sizeof skills / sizeof *skills},
-        {projects, sizeof projects / sizeof *projects},
-    };
-    if (text == NULL)
-        return 0.0;
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if ((*p & 0xC0) != 0x80 && !isspace(*p))
-            chars++;
-    }
-    double score = 0.5 * (chars >= 2000 ? 1.0 : (double)chars / 2000.0);
-    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        if (has_any(text, sections[i].words, sections[i].n))
-            score += 0.1;
-    }
-    if (ocr)
-        score *= 0.8;
-    score = (double)(long)(score * 100.0 + 0.5) / 100.0;
-    return score > 1.0 ? 1.0 : score;
 }
 
 /* ---- files ---- */
@@ -351,29 +313,71 @@ static const char *classify_failure(ig_status st, const char *msg, bool *permane
     return RESUMES_ERR_PARSE_FAILED;
 }
 
-/* The parse result of an extraction: basic_info holds the links until structured extraction
- * fills the rest; the other sections stay empty. */
-static ig_status save_extraction(const resumes_service *svc, int64_t user_id, int64_t id, json_t *doc,
-                                 ig_err *err)
+/* The value of doc's key when it has type want, else an empty object or array: the extractor's
+ * output is as untrusted as the file it read, so a part of the wrong shape is dropped rather than
+ * stored. New reference; NULL on allocation failure. */
+static json_t *result_part(const json_t *doc, const char *key, json_type want)
 {
-    json_t *links = json_object_get(doc, "links");
-    json_t *basic = json_pack("{s:O}", "links", json_is_array(links) ? links : json_array());
-    json_t *empty = json_array();
-    ig_status rc = IG_OK;
-    if (basic == NULL || empty == NULL) {
+    json_t *v = json_object_get(doc, key);
+    if (v != NULL && json_typeof(v) == want)
+        return json_incref(v);
+    return want == JSON_OBJECT ? json_object() : json_array();
+}
+
+/* confidence.overall when it is a number within 0..1, else 0. */
+static double overall_of(const json_t *confidence)
+{
+    json_t *v = json_object_get(confidence, "overall");
+    double d = json_is_number(v) ? json_number_value(v) : 0.0;
+    return d >= 0.0 && d <= 1.0 ? d : 0.0;
+}
+
+static void result_free(store_parse_result *r)
+{
+    json_t *const parts[] = {r->basic_info,     r->skills, r->experience, r->education,  r->projects, r->certifications,
+                             r->awards,         r->languages, r->sections, r->confidence, r->refined_fields};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        json_decref(parts[i]);
+}
+
+/* The parse result of an extraction: the structured resume the extractor child added to the text
+ * (parse/structure.h), with the resume's parse_confidence its overall confidence. */
+static ig_status save_extraction(const resumes_service *svc, int64_t user_id, int64_t id, json_t *doc,
+                                 double *confidence, ig_err *err)
+{
+    store_parse_result r = {
+        .basic_info = result_part(doc, "basic_info", JSON_OBJECT),
+        .skills = result_part(doc, "skills", JSON_ARRAY),
+        .experience = result_part(doc, "experience", JSON_ARRAY),
+        .education = result_part(doc, "education", JSON_ARRAY),
+        .projects = result_part(doc, "projects", JSON_ARRAY),
+        .raw_text = json_string_value(json_object_get(doc, "raw_text")),
+        .certifications = result_part(doc, "certifications", JSON_ARRAY),
+        .awards = result_part(doc, "awards", JSON_ARRAY),
+        .languages = result_part(doc, "languages", JSON_ARRAY),
+        .sections = result_part(doc, "sections", JSON_ARRAY),
+        .confidence = result_part(doc, "confidence", JSON_OBJECT),
+        .refined_fields = json_is_array(json_object_get(doc, "refined_fields"))
+                              ? json_incref(json_object_get(doc, "refined_fields"))
+                              : NULL,
+    };
+    ig_status rc;
+    if (!r.basic_info || !r.skills || !r.experience || !r.education || !r.projects || !r.certifications ||
+        !r.awards || !r.languages || !r.sections || !r.confidence)
         rc = status_errf(err, IG_ENOMEM, "out of memory saving the parse result");
-        goto out;
-    }
-    const char *text = json_string_value(json_object_get(doc, "raw_text"));
-    store_parse_result r = {basic, empty, empty, empty, empty, text};
-    rc = store_resume_save_result(svc->store, user_id, id, &r, resumes_confidence(text, json_is_true(
-                                                                                          json_object_get(doc, "ocr"))),
-                                  err);
-out:
-    json_decref(basic);
-    json_decref(empty);
+    else
+        rc = store_resume_save_result(svc->store, user_id, id, &r, *confidence = overall_of(r.confidence), err);
+    result_free(&r);
     return rc;
 }
+
+static void notify(const resumes_service *svc, int64_t user_id, int64_t id, const char *status, double confidence)
+{
+    if (svc->notify)
+        svc->notify(svc->notify_arg, user_id, id, status, confidence);
+}
+
+static void refine(const resumes_service *svc, int64_t user_id, int64_t id, json_t *doc);
 
 static ig_status parse_job(jobs_task *t, void *arg, ig_err *err)
 {
@@ -382,16 +386,21 @@ static ig_status parse_job(jobs_task *t, void *arg, ig_err *err)
     json_t *jid = json_object_get(payload, "resume_id"), *juid = json_object_get(payload, "user_id");
     store_resume r;
     char path[PATH_MAX + 1];
+    int64_t id = 0, user_id = 0;
+    double confidence = 0.0;
     ig_status rc = IG_OK;
     if (!json_is_integer(jid) || !json_is_integer(juid)) {
         t->permanent = true;
         rc = status_errf(err, IG_EINVAL, "parse job %lld has a malformed payload", (long long)t->job.id);
         goto out;
     }
-    int64_t id = json_integer_value(jid), user_id = json_integer_value(juid);
+    id = json_integer_value(jid);
+    user_id = json_integer_value(juid);
     rc = store_resume_get(svc->store, user_id, id, &r, err);
     if (rc == IG_OK)
         rc = store_resume_mark_processing(svc->store, user_id, id, PROGRESS_STARTED, err);
+    if (rc == IG_OK)
+        notify(svc, user_id, id, "processing", -1.0);
     if (rc == IG_ENOTFOUND) {
         rc = IG_OK; /* deleted meanwhile: nothing left to do */
         goto out;
@@ -420,10 +429,16 @@ static ig_status parse_job(jobs_task *t, void *arg, ig_err *err)
         rc = status_errf(err, rc, "%s", perr.msg);
         goto out;
     }
-    rc = save_extraction(svc, user_id, id, doc, err);
+    refine(svc, user_id, id, doc);
+    rc = save_extraction(svc, user_id, id, doc, &confidence, err);
+    if (rc == IG_OK)
+        notify(svc, user_id, id, "completed", confidence);
     if (rc == IG_ENOTFOUND)
         rc = IG_OK;
 out:
+    /* the pool fails the resume with this attempt when retrying cannot help or none is left */
+    if (rc != IG_OK && rc != IG_AGAIN && id > 0 && (t->permanent || t->job.attempts >= t->job.max_attempts))
+        notify(svc, user_id, id, "failed", -1.0);
     json_decref(payload);
     json_decref(doc);
     return rc;
@@ -433,6 +448,27 @@ void resumes_service_close(resumes_service *svc)
 {
     parse_sandbox_close(svc->sandbox);
     svc->sandbox = NULL;
+    entities_free(svc->degrees);
+    svc->degrees = NULL;
+    skills_taxonomy_free(svc->skills);
+    svc->skills = NULL;
+}
+
+ig_status resumes_set_refiner(resumes_service *svc, ai_engine *engine, ig_err *err)
+{
+    svc->refiner = ai_can_refine(engine) ? engine : NULL;
+    if (svc->refiner == NULL || svc->degrees != NULL)
+        return IG_OK;
+    ig_status rc = entities_load(&svc->degrees, err);
+    if (rc != IG_OK)
+        svc->refiner = NULL;
+    return rc;
+}
+
+void resumes_set_notifier(resumes_service *svc, resumes_notify_fn fn, void *arg)
+{
+    svc->notify = fn;
+    svc->notify_arg = arg;
 }
 
 ig_status resumes_register_jobs(resumes_service *svc, jobs_pool *pool, ig_err *err)
@@ -536,4 +572,498 @@ ig_status resumes_remove_user_files(const resumes_service *svc, int64_t user_id,
     if (rc == IG_OK && rmdir(dir) != 0 && errno != ENOENT)
         rc = status_errf(err, IG_EIO, "cannot remove %s: %s", dir, strerror(errno));
     return rc;
+}
+
+/* ---- structured resume edits ---- */
+
+/* The most experience periods counted into years_of_experience (the API allows fewer entries). */
+#define EDIT_SPANS_MAX 100
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* A field of an edited entry: a list of strings ([] by default) or a scalar (null by default).
+ * The tables follow parse/structure.h, so an edited entry reads like a parsed one. */
+typedef struct entry_field {
+    const char *name;
+    bool list;
+} entry_field;
+
+static const entry_field EXPERIENCE_FIELDS[] = {
+    {"company", false}, {"title", false},   {"location", false}, {"start", false},  {"end", false},
+    {"start_raw", false}, {"end_raw", false}, {"bullets", true},   {"skills", true},
+};
+static const entry_field EDUCATION_FIELDS[] = {
+    {"school", false}, {"degree", false},    {"degree_raw", false}, {"major", false}, {"start", false},
+    {"end", false},    {"start_raw", false}, {"end_raw", false},    {"gpa", false},
+};
+static const entry_field PROJECT_FIELDS[] = {
+    {"name", false},    {"role", false},       {"start", false},       {"end", false}, {"start_raw", false},
+    {"end_raw", false}, {"tech_stack", true}, {"description", false}, {"url", false},
+};
+
+/* The plain-text fields of basic_info a user may correct (besides links and years_of_experience). */
+static const char *const BASIC_TEXT_FIELDS[] = {"name",    "email",  "phone",    "location",
+                                                "summary", "github", "linkedin", "website"};
+/* The per-field confidences that make up the overall one. */
+static const char *const CONFIDENCE_FIELDS[] = {"name",       "email",     "phone",   "skills",
+                                                "experience", "education", "projects"};
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* v without surrounding blanks; null when v is not a string or nothing is left. New reference. */
+static json_t *edit_text(const json_t *v)
+{
+    if (!json_is_string(v))
+        return json_null();
+    const char *p = json_string_value(v);
+    size_t n = json_string_length(v);
+    while (n > 0 && is_blank(*p)) {
+        p++;
+        n--;
+    }
+    while (n > 0 && is_blank(p[n - 1]))
+        n--;
+    return n > 0 ? json_stringn(p, n) : json_null();
+}
+
+/* Appends v (stolen) to arr; false when v is NULL (an allocation failed) or the append fails. */
+static bool append(json_t *arr, json_t *v)
+{
+    return v != NULL && json_array_append_new(arr, v) == 0;
+}
+
+/* The strings of v, trimmed, blank ones dropped. New reference; NULL on allocation failure. */
+static json_t *edit_list(const json_t *v)
+{
+    json_t *out = json_array(), *item;
+    size_t i;
+    if (out == NULL)
+        return NULL;
+    json_array_foreach(v, i, item) {
+        json_t *t = edit_text(item);
+        if (json_is_null(t))
+            continue;
+        if (!append(out, t)) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* A date of structure.h's forms as months since year 0: "YYYY-MM", or "YYYY" (its first month, or
+ * its last when it ends a period); "present" (an end) is now. -1 for anything else. */
+static int month_index(const json_t *v, bool end, int now)
+{
+    const char *s = json_string_value(v);
+    if (s == NULL)
+        return -1;
+    if (end && strcmp(s, "present") == 0)
+        return now;
+    size_t n = strlen(s);
+    if (n != 4 && n != 7)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 4 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+            return -1;
+    }
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = n == 7 ? (s[5] - '0') * 10 + (s[6] - '0') : end ? 12 : 1;
+    return m >= 1 && m <= 12 ? y * 12 + m - 1 : -1;
+}
+
+/* Months from the entry's start to its end, both counted (Jul 2019 - Mar 2021: 21); -1 when the
+ * entry has no whole period. */
+static int entry_months(const json_t *entry, int now, int *start)
+{
+    *start = month_index(json_object_get(entry, "start"), false, now);
+    int end = month_index(json_object_get(entry, "end"), true, now);
+    return *start >= 0 && end >= *start ? end - *start + 1 : -1;
+}
+
+/* An entry of the user's (an object) in the shape of fields: what was sent, trimmed, the rest null
+ * or []. New reference; NULL on allocation failure. */
+static json_t *edit_entry(const json_t *given, const entry_field *fields, size_t n)
+{
+    json_t *e = json_object();
+    for (size_t i = 0; e != NULL && i < n; i++) {
+        const json_t *v = json_object_get(given, fields[i].name);
+        json_t *nv = fields[i].list ? edit_list(v) : edit_text(v);
+        if (nv == NULL || json_object_set_new(e, fields[i].name, nv) != 0) {
+            json_decref(e);
+            e = NULL;
+        }
+    }
+    return e;
+}
+
+/* The user's entries in the shape of fields; with months, each gets duration_months from its
+ * dates. New reference; NULL on allocation failure. */
+static json_t *edit_entries(const json_t *given, const entry_field *fields, size_t n, bool months, int now)
+{
+    json_t *out = json_array(), *item;
+    size_t i;
+    if (out == NULL)
+        return NULL;
+    json_array_foreach(given, i, item) {
+        json_t *e = edit_entry(item, fields, n);
+        int start, d = e != NULL ? entry_months(e, now, &start) : -1;
+        if (e != NULL && months &&
+            json_object_set_new(e, "duration_months", d >= 0 ? json_integer(d) : json_null()) != 0) {
+            json_decref(e);
+            e = NULL;
+        }
+        if (!append(out, e)) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Years the experience entries cover, overlapping periods counted once, to one decimal; null when
+ * no entry has a whole period. New reference. */
+static json_t *years_of(const json_t *experience, int now)
+{
+    int span[EDIT_SPANS_MAX][2], n = 0;
+    json_t *item;
+    size_t i;
+    json_array_foreach(experience, i, item) {
+        int start, d = entry_months(item, now, &start);
+        if (d < 0 || n == EDIT_SPANS_MAX)
+            continue;
+        /* insertion sort by start: few entries */
+        int k = n++;
+        for (; k > 0 && span[k - 1][0] > start; k--) {
+            span[k][0] = span[k - 1][0];
+            span[k][1] = span[k - 1][1];
+        }
+        span[k][0] = start;
+        span[k][1] = start + d; /* one past the last month */
+    }
+    if (n == 0)
+        return json_null();
+    int total = 0, lo = span[0][0], hi = span[0][1];
+    for (int k = 1; k < n; k++) {
+        if (span[k][0] > hi) {
+            total += hi - lo;
+            lo = span[k][0];
+        }
+        if (span[k][1] > hi)
+            hi = span[k][1];
+    }
+    total += hi - lo;
+    return json_real((double)(long)(total / 12.0 * 10.0 + 0.5) / 10.0);
+}
+
+/* The E.164 form of a phone number the user typed, when its country is clear: an international
+ * number ("+44 20 7946 0321") or a Chinese mobile number ("138-0013-8000"); null otherwise. */
+static json_t *phone_e164(const json_t *phone)
+{
+    const char *s = json_string_value(phone);
+    char d[16];
+    size_t n = 0;
+    bool plus = false;
+    for (; s != NULL && *s; s++) {
+        if (isdigit((unsigned char)*s) && n + 1 < sizeof d)
+            d[n++] = *s;
+        else if (*s == '+' && n == 0 && !plus)
+            plus = true;
+        else if (strchr(" -.()", *s) == NULL)
+            return json_null();
+    }
+    d[n] = '\0';
+    char out[20];
+    if (plus && n >= 8 && n <= 15)
+        snprintf(out, sizeof out, "+%s", d);
+    else if (!plus && n == 11 && d[0] == '1' && d[1] >= '3')
+        snprintf(out, sizeof out, "+86%s", d);
+    else
+        return json_null();
+    return json_string(out);
+}
+
+/* cur's basic_info with the fields the user sent replaced. New reference; NULL on allocation
+ * failure. */
+static json_t *edit_basic_info(const json_t *cur, const json_t *given)
+{
+    json_t *b = json_is_object(cur) ? json_deep_copy(cur) : json_object();
+    bool ok = b != NULL;
+    for (size_t i = 0; ok && i < COUNT(BASIC_TEXT_FIELDS); i++) {
+        const json_t *v = json_object_get(given, BASIC_TEXT_FIELDS[i]);
+        ok = v == NULL || json_object_set_new(b, BASIC_TEXT_FIELDS[i], edit_text(v)) == 0;
+    }
+    if (ok && json_object_get(given, "phone") != NULL)
+        ok = json_object_set_new(b, "phone_e164", phone_e164(json_object_get(b, "phone"))) == 0;
+    const json_t *links = json_object_get(given, "links"), *years = json_object_get(given, "years_of_experience");
+    if (ok && links != NULL)
+        ok = json_object_set_new(b, "links", edit_list(links)) == 0;
+    if (ok && years != NULL)
+        ok = json_object_set_new(b, "years_of_experience",
+                                 json_is_number(years) ? json_real(json_number_value(years)) : json_null()) == 0;
+    if (!ok) {
+        json_decref(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* The skill in list named name, ASCII case ignored; NULL when none. */
+static const json_t *find_skill(const json_t *list, const char *name)
+{
+    const json_t *item;
+    size_t i;
+    json_array_foreach(list, i, item) {
+        const char *n = json_string_value(json_object_get(item, "name"));
+        if (n != NULL && strcasecmp(n, name) == 0)
+            return item;
+    }
+    return NULL;
+}
+
+/* The user's skills (names, or objects with a name and maybe a category), canonicalised by the
+ * taxonomy, each once, as structure.h skills: a skill the parse found keeps its category (unless
+ * one was sent), sources, count and raw form; a new one has the one source given ("user", or
+ * "model" for a refinement), count 0, raw as sent and the taxonomy's category ("other" when
+ * unknown) unless one was sent. New reference; NULL on allocation failure. */
+static json_t *edit_skills(const skills_taxonomy *tax, const json_t *cur, const json_t *given, const char *source)
+{
+    json_t *out = json_array(), *item;
+    size_t i;
+    if (out == NULL)
+        return NULL;
+    json_array_foreach(given, i, item) {
+        json_t *raw = edit_text(json_is_object(item) ? json_object_get(item, "name") : item);
+        if (json_is_null(raw))
+            continue;
+        const skills_entry *known =
+            raw != NULL ? skills_lookup(tax, json_string_value(raw), json_string_length(raw)) : NULL;
+        json_t *name = known != NULL ? json_string(known->name) : json_incref(raw);
+        if (name != NULL && find_skill(out, json_string_value(name)) != NULL) {
+            json_decref(raw);
+            json_decref(name);
+            continue;
+        }
+        const json_t *old = name != NULL ? find_skill(cur, json_string_value(name)) : NULL;
+        json_t *cat = json_is_object(item) ? edit_text(json_object_get(item, "category")) : json_null();
+        if (json_is_null(cat)) {
+            const json_t *oc = json_object_get(old, "category");
+            cat = json_is_string(oc) ? json_incref((json_t *)oc) : json_string(known ? known->category : "other");
+        }
+        json_t *s = raw == NULL || name == NULL || cat == NULL ? NULL
+                    : old != NULL
+                        ? json_pack("{s:O, s:O, s:O?, s:O?, s:O?}", "name", name, "category", cat, "sources",
+                                    json_object_get(old, "sources"), "count", json_object_get(old, "count"), "raw",
+                                    json_object_get(old, "raw"))
+                        : json_pack("{s:O, s:O, s:[s], s:i, s:O}", "name", name, "category", cat, "sources", source,
+                                    "count", 0, "raw", raw);
+        json_decref(raw);
+        json_decref(name);
+        json_decref(cat);
+        if (!append(out, s)) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* cur's confidences with the fields the user corrected counted as certain (1). The overall
+ * confidence becomes the mean of the per-field ones, but never drops below what it was: a
+ * correction adds certainty, it cannot remove any. New reference; NULL on allocation failure. */
+static json_t *edit_confidence(const json_t *cur, const json_t *patch, double *overall)
+{
+    json_t *c = json_is_object(cur) ? json_deep_copy(cur) : json_object();
+    const json_t *basic = json_object_get(patch, "basic_info");
+    double sum = 0.0;
+    bool ok = c != NULL;
+    for (size_t i = 0; ok && i < COUNT(CONFIDENCE_FIELDS); i++) {
+        const char *f = CONFIDENCE_FIELDS[i];
+        /* name, email and phone are edited in basic_info; the lists by their own keys */
+        bool edited = i < 3 ? json_object_get(basic, f) != NULL : json_object_get(patch, f) != NULL;
+        if (edited)
+            ok = json_object_set_new(c, f, json_real(1.0)) == 0;
+        double v = json_number_value(json_object_get(c, f));
+        sum += v >= 0.0 && v <= 1.0 ? v : 0.0;
+    }
+    double mean = sum / (double)COUNT(CONFIDENCE_FIELDS);
+    double before = overall_of(cur);
+    *overall = mean > before ? mean : before;
+    if (ok)
+        ok = json_object_set_new(c, "overall", json_real(*overall)) == 0;
+    if (!ok) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* This month as months since year 0 (UTC). */
+static int this_month(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return 0;
+    return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+ig_status resumes_edit_result(const resumes_service *svc, int64_t user_id, int64_t id, const json_t *patch,
+                              store_resume *out, json_t **result, ig_err *err)
+{
+    json_t *cur = NULL;
+    store_parse_result r = {0};
+    double overall = 0.0;
+    int now = this_month();
+    *result = NULL;
+    ig_status rc = store_resume_get(svc->store, user_id, id, out, err);
+    if (rc != IG_OK)
+        return rc;
+    if (strcmp(out->status, "completed") != 0)
+        return status_errf(err, IG_ESTATE, "resume %lld is %s, not completed", (long long)id, out->status);
+    rc = store_resume_parse_result(svc->store, user_id, id, &cur, err);
+    if (rc != IG_OK)
+        return rc;
+    const json_t *basic = json_object_get(patch, "basic_info"), *v;
+    bool nomem = false;
+    if ((v = json_object_get(patch, "skills")) != NULL)
+        nomem |= (r.skills = edit_skills(svc->skills, json_object_get(cur, "skills"), v, "user")) == NULL;
+    if ((v = json_object_get(patch, "experience")) != NULL)
+        nomem |= (r.experience = edit_entries(v, EXPERIENCE_FIELDS, COUNT(EXPERIENCE_FIELDS), true, now)) == NULL;
+    if ((v = json_object_get(patch, "education")) != NULL)
+        nomem |= (r.education = edit_entries(v, EDUCATION_FIELDS, COUNT(EDUCATION_FIELDS), false, now)) == NULL;
+    if ((v = json_object_get(patch, "projects")) != NULL)
+        nomem |= (r.projects = edit_entries(v, PROJECT_FIELDS, COUNT(PROJECT_FIELDS), false, now)) == NULL;
+    if ((v = json_object_get(patch, "certifications")) != NULL)
+        nomem |= (r.certifications = edit_list(v)) == NULL;
+    if ((v = json_object_get(patch, "awards")) != NULL)
+        nomem |= (r.awards = edit_list(v)) == NULL;
+    if ((v = json_object_get(patch, "languages")) != NULL)
+        nomem |= (r.languages = edit_list(v)) == NULL;
+    /* years of experience follow corrected experience dates, unless the user gave them too */
+    bool years = r.experience != NULL && json_object_get(basic, "years_of_experience") == NULL;
+    if (basic != NULL || years)
+        nomem |= (r.basic_info = edit_basic_info(json_object_get(cur, "basic_info"), basic)) == NULL;
+    if (!nomem && years)
+        nomem = json_object_set_new(r.basic_info, "years_of_experience", years_of(r.experience, now)) != 0;
+    nomem |= (r.confidence = edit_confidence(json_object_get(cur, "confidence"), patch, &overall)) == NULL;
+    if (nomem)
+        rc = status_errf(err, IG_ENOMEM, "out of memory editing the parse result");
+    else
+        rc = store_resume_edit_result(svc->store, user_id, id, &r, overall, err);
+    if (rc == IG_OK)
+        rc = resumes_get(svc, user_id, id, out, result, err);
+    result_free(&r);
+    json_decref(cur);
+    return rc;
+}
+
+/* ---- refinement by the AI engine ---- */
+
+/* The education entries the model read, completed as a user's are, with degree_raw the degree as
+ * printed and degree its level by the entity lexicon ("other" when it names none). New reference;
+ * NULL on allocation failure. */
+static json_t *refined_education(const entities *degrees, const json_t *given, int now)
+{
+    json_t *out = edit_entries(given, EDUCATION_FIELDS, COUNT(EDUCATION_FIELDS), false, now), *e;
+    size_t i;
+    json_array_foreach(out, i, e) {
+        json_t *raw = json_object_get(e, "degree");
+        entities_match m;
+        const char *level = NULL;
+        if (json_is_string(raw))
+            level = entities_find(degrees, ENTITIES_DEGREE, json_string_value(raw), json_string_length(raw), &m) &&
+                            m.level != NULL
+                        ? m.level
+                        : "other";
+        if (json_object_set(e, "degree_raw", raw) != 0 ||
+            json_object_set_new(e, "degree", level != NULL ? json_string(level) : json_null()) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* The model's value of one field merged into doc; true when it replaced the machine's. A null,
+ * blank or empty answer keeps the machine's. */
+static bool merge_refined(const resumes_service *svc, json_t *doc, const char *field, const json_t *v, int now)
+{
+    json_t *basic = json_object_get(doc, "basic_info"), *nv = NULL;
+    if (!json_is_object(basic) && (basic = json_object()) != NULL && json_object_set_new(doc, "basic_info", basic) != 0)
+        basic = NULL;
+    if (strcmp(field, "name") == 0 || strcmp(field, "email") == 0 || strcmp(field, "phone") == 0) {
+        nv = edit_text(v);
+        if (basic == NULL || json_is_null(nv) || json_object_set_new(basic, field, nv) != 0) {
+            json_decref(nv);
+            return false;
+        }
+        if (strcmp(field, "phone") == 0)
+            json_object_set_new(basic, "phone_e164", phone_e164(json_object_get(basic, "phone")));
+        return true;
+    }
+    if (json_array_size(v) == 0)
+        return false;
+    if (strcmp(field, "skills") == 0)
+        nv = edit_skills(svc->skills, json_object_get(doc, "skills"), v, "model");
+    else if (strcmp(field, "experience") == 0)
+        nv = edit_entries(v, EXPERIENCE_FIELDS, COUNT(EXPERIENCE_FIELDS), true, now);
+    else if (strcmp(field, "education") == 0)
+        nv = refined_education(svc->degrees, v, now);
+    else if (strcmp(field, "projects") == 0)
+        nv = edit_entries(v, PROJECT_FIELDS, COUNT(PROJECT_FIELDS), false, now);
+    if (nv == NULL || json_array_size(nv) == 0 || json_object_set_new(doc, field, nv) != 0) {
+        json_decref(nv);
+        return false;
+    }
+    if (strcmp(field, "experience") == 0 && basic != NULL)
+        json_object_set_new(basic, "years_of_experience", years_of(nv, now));
+    return true;
+}
+
+/* Asks the refiner about doc's low-confidence fields and merges what it answers (resumes.h). */
+static void refine(const resumes_service *svc, int64_t user_id, int64_t id, json_t *doc)
+{
+    const json_t *conf = json_object_get(doc, "confidence");
+    json_t *fields = NULL, *req = NULL, *got = NULL, *refined = NULL;
+    ig_err err = {0};
+    if (svc->refiner == NULL || (fields = json_array()) == NULL)
+        return;
+    for (size_t i = 0; i < COUNT(CONFIDENCE_FIELDS); i++) {
+        const json_t *c = json_object_get(conf, CONFIDENCE_FIELDS[i]);
+        if (json_is_number(c) && json_number_value(c) < RESUMES_REFINE_BELOW)
+            json_array_append_new(fields, json_string(CONFIDENCE_FIELDS[i]));
+    }
+    if (json_array_size(fields) == 0)
+        goto out;
+    req = json_pack("{s:O, s:{s:O?, s:O?, s:O?, s:O?, s:O?}, s:O, s:I}", "raw_text", json_object_get(doc, "raw_text"),
+                    "resume", "basic_info", json_object_get(doc, "basic_info"), "skills",
+                    json_object_get(doc, "skills"), "experience", json_object_get(doc, "experience"), "education",
+                    json_object_get(doc, "education"), "projects", json_object_get(doc, "projects"), "fields",
+                    fields, "user_id", (json_int_t)user_id);
+    if (req == NULL || ai_refine(svc->refiner, req, &got, &err) != IG_OK) {
+        log_printf(svc->log, IG_LOG_INFO, "resume_refine_skipped", "resume %lld: %s", (long long)id,
+                   req == NULL ? "out of memory" : err.msg);
+        goto out;
+    }
+    if ((refined = json_array()) == NULL)
+        goto out;
+    int now = this_month();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f) {
+        const char *name = json_string_value(f);
+        if (merge_refined(svc, doc, name, json_object_get(got, name), now))
+            json_array_append(refined, f);
+    }
+    if (json_array_size(refined) > 0 && json_object_set(doc, "refined_fields", refined) == 0)
+        log_emit(svc->log, IG_LOG_INFO, "resume_refined",
+                 json_pack("{s:I, s:O}", "resume_id", (json_int_t)id, "fields", refined));
+out:
+    json_decref(fields);
+    json_decref(req);
+    json_decref(got);
+    json_decref(refined);
 }

@@ -456,24 +456,39 @@ ig_status store_resume_mark_processing(ig_store *st, int64_t user_id, int64_t id
     return st->be->resume_mark_processing(st->impl, user_id, id, progress, err);
 }
 
+/* Checks the confidence and serialises r's documents into docs (NULL stays NULL; caller frees). */
+static ig_status result_docs(const ig_store *st, const store_parse_result *r, double confidence,
+                             char *docs[STORE_RESULT_DOCS], ig_err *err)
+{
+    ig_status rc = check_store(st, r, err);
+    if (rc != IG_OK)
+        return rc;
+    json_t *const parts[STORE_RESULT_DOCS] = {r->basic_info, r->skills,         r->experience, r->education,
+                                              r->projects,   r->certifications, r->awards,     r->languages,
+                                              r->sections,   r->confidence};
+    if (!(confidence >= 0.0 && confidence <= 1.0))
+        return status_errf(err, IG_EINVAL, "confidence must be within 0..1");
+    for (size_t i = 0; i < STORE_RESULT_DOCS; i++) {
+        if (parts[i] != NULL && (docs[i] = json_dumps(parts[i], JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+            return status_errf(err, IG_ENOMEM, "out of memory serialising the parse result");
+    }
+    return IG_OK;
+}
+
 ig_status store_resume_save_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
                                    double confidence, ig_err *err)
 {
-    json_t *const parts[5] = {r ? r->basic_info : NULL, r ? r->skills : NULL, r ? r->experience : NULL,
-                              r ? r->education : NULL, r ? r->projects : NULL};
-    char *docs[5] = {NULL};
-    ig_status rc = check_store(st, r, err);
-    if (rc == IG_OK && !(confidence >= 0.0 && confidence <= 1.0))
-        rc = status_errf(err, IG_EINVAL, "confidence must be within 0..1");
-    for (size_t i = 0; rc == IG_OK && i < 5; i++) {
-        if (parts[i] != NULL && (docs[i] = json_dumps(parts[i], JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-            rc = status_errf(err, IG_ENOMEM, "out of memory serialising the parse result");
-    }
+    char *docs[STORE_RESULT_DOCS] = {NULL}, *refined = NULL;
+    ig_status rc = result_docs(st, r, confidence, docs, err);
+    if (rc == IG_OK && r->refined_fields != NULL &&
+        (refined = json_dumps(r->refined_fields, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+        rc = status_errf(err, IG_ENOMEM, "out of memory serialising the parse result");
     if (rc == IG_OK)
-        rc = st->be->resume_save_result(st->impl, user_id, id, (const char *const *)docs, r->raw_text, confidence,
-                                        err);
-    for (size_t i = 0; i < 5; i++)
+        rc = st->be->resume_save_result(st->impl, user_id, id, (const char *const *)docs, r->raw_text, refined,
+                                        confidence, err);
+    for (size_t i = 0; i < STORE_RESULT_DOCS; i++)
         free(docs[i]);
+    free(refined);
     return rc;
 }
 
@@ -487,6 +502,20 @@ ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, co
     if (rc != IG_OK)
         return rc;
     return st->be->resume_mark_failed(st->impl, user_id, id, code, clip_text(detail, clipped, sizeof clipped), err);
+}
+
+/* ---- structured resume edits ---- */
+
+ig_status store_resume_edit_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
+                                   double confidence, ig_err *err)
+{
+    char *docs[STORE_RESULT_DOCS] = {NULL};
+    ig_status rc = result_docs(st, r, confidence, docs, err);
+    if (rc == IG_OK)
+        rc = st->be->resume_edit_result(st->impl, user_id, id, (const char *const *)docs, confidence, err);
+    for (size_t i = 0; i < STORE_RESULT_DOCS; i++)
+        free(docs[i]);
+    return rc;
 }
 
 /* ---- jobs ---- */
@@ -578,4 +607,341 @@ ig_status store_job_purge(ig_store *st, int64_t before, int *purged, ig_err *err
     if (st == NULL)
         return status_errf(err, IG_EINVAL, "store is NULL");
     return st->be->job_purge(st->impl, before, purged != NULL ? purged : &ignored, err);
+}
+
+/* ---- questions and interviews ---- */
+
+static bool is_difficulty(const char *s)
+{
+    return s != NULL && (strcmp(s, "easy") == 0 || strcmp(s, "medium") == 0 || strcmp(s, "hard") == 0);
+}
+
+/* An optional string member of a question: absent, null, or a string of at most max bytes. */
+static ig_status check_member(const json_t *q, const char *key, size_t max, size_t i, ig_err *err)
+{
+    const json_t *v = json_object_get(q, key);
+    if (v == NULL || json_is_null(v))
+        return IG_OK;
+    if (!json_is_string(v))
+        return status_errf(err, IG_EINVAL, "question %zu: %s is not a string", i, key);
+    if (json_string_length(v) > max)
+        return status_errf(err, IG_EINVAL, "question %zu: %s is longer than %zu bytes", i, key, max);
+    return IG_OK;
+}
+
+/* q is a question object the backends can store as it is (store.h). */
+static ig_status check_question(const json_t *q, size_t i, ig_err *err)
+{
+    static const char *const names[] = {"category", "topic", "skill", "bank_id"};
+    static const char *const lists[] = {"expected_points", "follow_ups"};
+    if (!json_is_object(q))
+        return status_errf(err, IG_EINVAL, "question %zu is not an object", i);
+    const json_t *text = json_object_get(q, "question_text");
+    if (!json_is_string(text) || json_string_length(text) == 0)
+        return status_errf(err, IG_EINVAL, "question %zu has no question_text", i);
+    ig_status rc = check_member(q, "question_text", STORE_QUESTION_TEXT_MAX, i, err);
+    if (rc == IG_OK)
+        rc = check_member(q, "model_answer", STORE_QUESTION_TEXT_MAX, i, err);
+    if (rc == IG_OK)
+        rc = check_member(q, "language", STORE_LANG_MAX, i, err);
+    for (size_t k = 0; rc == IG_OK && k < sizeof names / sizeof names[0]; k++)
+        rc = check_member(q, names[k], STORE_QUESTION_NAME_MAX, i, err);
+    if (rc != IG_OK)
+        return rc;
+    const json_t *d = json_object_get(q, "difficulty");
+    if (d != NULL && !json_is_null(d) && !is_difficulty(json_string_value(d)))
+        return status_errf(err, IG_EINVAL, "question %zu: difficulty must be easy, medium or hard", i);
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        const json_t *l = json_object_get(q, lists[k]);
+        if (l != NULL && !json_is_null(l) && !json_is_array(l))
+            return status_errf(err, IG_EINVAL, "question %zu: %s is not an array", i, lists[k]);
+    }
+    return IG_OK;
+}
+
+static ig_status check_questions(const json_t *questions, bool need_one, ig_err *err)
+{
+    if (!json_is_array(questions))
+        return status_errf(err, IG_EINVAL, "questions must be an array");
+    size_t n = json_array_size(questions);
+    if (n > 100)
+        return status_errf(err, IG_EINVAL, "%zu questions are more than 100", n);
+    if (need_one && n == 0)
+        return status_errf(err, IG_EINVAL, "an interview needs at least one question");
+    for (size_t i = 0; i < n; i++) {
+        ig_status rc = check_question(json_array_get(questions, i), i, err);
+        if (rc != IG_OK)
+            return rc;
+    }
+    return IG_OK;
+}
+
+static ig_status check_page(int page, int per_page, ig_err *err)
+{
+    /* the offset (page - 1) * per_page must not overflow */
+    if (page < 1 || per_page < 1 || per_page > 1000 || page > INT32_MAX / 1000)
+        return status_errf(err, IG_EINVAL, "page %d / per_page %d out of range", page, per_page);
+    return IG_OK;
+}
+
+ig_status store_questions_add(ig_store *st, int64_t user_id, int64_t resume_id, const char *interview_type,
+                              const json_t *questions, json_t **out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK)
+        rc = check_text("interview type", interview_type, STORE_TYPE_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_questions(questions, false, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    return st->be->questions_add(st->impl, user_id, resume_id, interview_type, questions, out, err);
+}
+
+ig_status store_question_get(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    return st->be->question_get(st->impl, user_id, id, out, err);
+}
+
+ig_status store_question_list(ig_store *st, int64_t user_id, int64_t resume_id, int page, int per_page,
+                              json_t **out, int64_t *total, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && total == NULL)
+        rc = status_errf(err, IG_EINVAL, "output pointer is NULL");
+    if (rc == IG_OK)
+        rc = check_page(page, per_page, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    *total = 0;
+    return st->be->question_list(st->impl, user_id, resume_id, page, per_page, out, total, err);
+}
+
+ig_status store_interview_create(ig_store *st, const store_interview_new *in, const json_t *questions,
+                                 store_interview *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && in == NULL)
+        rc = status_errf(err, IG_EINVAL, "interview is required");
+    if (rc == IG_OK)
+        rc = check_text("session id", in->session_id, STORE_SESSION_ID_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_text("interview type", in->interview_type, STORE_TYPE_MAX, false, err);
+    if (rc == IG_OK && !is_difficulty(in->difficulty))
+        rc = status_errf(err, IG_EINVAL, "difficulty must be easy, medium or hard");
+    if (rc == IG_OK)
+        rc = check_text("language", in->language, STORE_LANG_MAX, false, err);
+    if (rc == IG_OK)
+        rc = check_text("job description", in->job_description, STORE_JD_MAX, true, err);
+    if (rc == IG_OK)
+        rc = check_questions(questions, true, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->interview_create(st->impl, in, questions, out, err);
+}
+
+ig_status store_interview_get(ig_store *st, int64_t user_id, int64_t id, store_interview *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->interview_get(st->impl, user_id, id, out, err);
+}
+
+ig_status store_interview_add_usage(ig_store *st, int64_t user_id, int64_t id, int64_t prompt_tokens,
+                                    int64_t completion_tokens, ig_err *err)
+{
+    ig_status rc = check_store(st, st, err);
+    if (rc == IG_OK && (prompt_tokens < 0 || completion_tokens < 0))
+        rc = status_errf(err, IG_EINVAL, "token counts must not be negative");
+    return rc != IG_OK ? rc : st->be->interview_add_usage(st->impl, user_id, id, prompt_tokens, completion_tokens, err);
+}
+
+/* ---- realtime: interview rooms ---- */
+
+ig_status store_interview_owner_by_session(ig_store *st, const char *session_id, int64_t user_id,
+                                           store_interview *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && (session_id == NULL || session_id[0] == '\0' ||
+                        strnlen(session_id, STORE_SESSION_ID_MAX + 1) > STORE_SESSION_ID_MAX))
+        rc = status_errf(err, IG_EINVAL, "bad session id");
+    if (rc != IG_OK)
+        return rc;
+    return st->be->interview_owner_by_session(st->impl, session_id, user_id, out, err);
+}
+
+ig_status store_interview_list(ig_store *st, int64_t user_id, int page, int per_page, store_interview **items,
+                               size_t *count, int64_t *total, ig_err *err)
+{
+    ig_status rc = check_store(st, items, err);
+    if (rc == IG_OK && (count == NULL || total == NULL))
+        rc = status_errf(err, IG_EINVAL, "output pointer is NULL");
+    if (rc != IG_OK)
+        return rc;
+    *items = NULL;
+    *count = 0;
+    *total = 0;
+    rc = check_page(page, per_page, err);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->interview_list(st->impl, user_id, page, per_page, items, count, total, err);
+}
+
+ig_status store_interview_question(ig_store *st, int64_t user_id, int64_t id, int position, json_t **out,
+                                   ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    if (position < 0)
+        return status_errf(err, IG_ENOTFOUND, "no question at position %d", position);
+    return st->be->interview_question(st->impl, user_id, id, position, out, err);
+}
+
+ig_status store_interview_items(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc != IG_OK)
+        return rc;
+    *out = NULL;
+    return st->be->interview_items(st->impl, user_id, id, out, err);
+}
+
+/* docs->* point into bufs (caller frees each) or at strings a->analysis owns. */
+static ig_status answer_docs(const store_answer_new *a, store_answer_docs *docs, char *bufs[3], ig_err *err)
+{
+    memset(docs, 0, sizeof *docs);
+    if (a->analysis == NULL)
+        return a->skipped ? IG_OK : status_errf(err, IG_EINVAL, "an answer needs its analysis");
+    if (!json_is_object(a->analysis))
+        return status_errf(err, IG_EINVAL, "the analysis is not an object");
+    const json_t *score = json_object_get(a->analysis, "score");
+    if (json_is_number(score)) {
+        docs->has_score = true;
+        docs->score = json_number_value(score);
+    }
+    const json_t *dims = json_object_get(a->analysis, "dimensions");
+    const json_t *feedback = json_object_get(a->analysis, "feedback");
+    const char *engine = json_string_value(json_object_get(a->analysis, "engine"));
+    if (engine != NULL && strlen(engine) > STORE_TYPE_MAX)
+        engine = NULL;
+    docs->engine = engine;
+    if ((bufs[0] = json_dumps(a->analysis, JSON_COMPACT)) == NULL ||
+        (dims != NULL && (bufs[1] = json_dumps(dims, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) ||
+        (feedback != NULL && (bufs[2] = json_dumps(feedback, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL))
+        return status_errf(err, IG_ENOMEM, "out of memory serialising the analysis");
+    docs->analysis = bufs[0];
+    docs->dimensions = bufs[1];
+    docs->feedback = bufs[2];
+    return IG_OK;
+}
+
+ig_status store_interview_record(ig_store *st, const store_answer_new *a, store_interview *out, json_t **answer,
+                                 json_t **follow_up, ig_err *err)
+{
+    char *bufs[3] = {NULL};
+    store_answer_docs docs;
+    json_t *ignored_answer = NULL, *ignored_follow_up = NULL;
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && a == NULL)
+        rc = status_errf(err, IG_EINVAL, "answer is required");
+    if (rc == IG_OK)
+        rc = check_text("answer", a->answer_text, STORE_ANSWER_TEXT_MAX, true, err);
+    if (rc == IG_OK)
+        rc = check_text("answer audio URL", a->answer_audio_url, STORE_AUDIO_URL_MAX, true, err);
+    if (rc == IG_OK && a->follow_up != NULL)
+        rc = check_question(a->follow_up, 0, err);
+    if (rc == IG_OK)
+        rc = answer_docs(a, &docs, bufs, err);
+    if (answer != NULL)
+        *answer = NULL;
+    if (follow_up != NULL)
+        *follow_up = NULL;
+    if (rc == IG_OK)
+        rc = st->be->interview_record(st->impl, a, &docs, out, answer != NULL ? answer : &ignored_answer,
+                                      follow_up != NULL ? follow_up : &ignored_follow_up, err);
+    json_decref(ignored_answer);
+    json_decref(ignored_follow_up);
+    for (size_t i = 0; i < 3; i++)
+        free(bufs[i]);
+    return rc;
+}
+
+ig_status store_interview_transition(ig_store *st, int64_t user_id, int64_t id, store_transition t, int64_t now,
+                                     store_interview *out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && t != STORE_PAUSE && t != STORE_RESUME && t != STORE_CANCEL)
+        rc = status_errf(err, IG_EINVAL, "unknown transition %d", (int)t);
+    if (rc != IG_OK)
+        return rc;
+    return st->be->interview_transition(st->impl, user_id, id, t, now, out, err);
+}
+
+ig_status store_interview_finish(ig_store *st, int64_t user_id, int64_t id, const store_interview_end *end,
+                                 store_interview *out, ig_err *err)
+{
+    static const char *const keys[6] = {"dimension_scores", "strengths", "weaknesses",
+                                        "suggestions",      NULL,        "weakest_topics"};
+    char *docs[6] = {NULL};
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK && (end == NULL || !json_is_object(end->report)))
+        rc = status_errf(err, IG_EINVAL, "the report must be an object");
+    if (rc == IG_OK && end->duration < 0)
+        rc = status_errf(err, IG_EINVAL, "duration is negative");
+    for (size_t i = 0; rc == IG_OK && i < 6; i++) {
+        const json_t *v = keys[i] != NULL ? json_object_get(end->report, keys[i]) : end->report;
+        if (v != NULL && (docs[i] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+            rc = status_errf(err, IG_ENOMEM, "out of memory serialising the report");
+    }
+    const char *engine = rc == IG_OK ? json_string_value(json_object_get(end->report, "engine")) : NULL;
+    if (engine != NULL && strlen(engine) > STORE_TYPE_MAX)
+        engine = NULL;
+    if (rc == IG_OK)
+        rc = st->be->interview_finish(st->impl, user_id, id, end, (const char *const *)docs, engine, out, err);
+    for (size_t i = 0; i < 6; i++)
+        free(docs[i]);
+    return rc;
+}
+
+/* The read-only calls that answer one JSON document about (user_id, id). */
+static ig_status json_read(ig_store *st, json_t **out, ig_err *err)
+{
+    ig_status rc = check_store(st, out, err);
+    if (rc == IG_OK)
+        *out = NULL;
+    return rc;
+}
+
+ig_status store_interview_answers(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    ig_status rc = json_read(st, out, err);
+    return rc != IG_OK ? rc : st->be->interview_answers(st->impl, user_id, id, out, err);
+}
+
+ig_status store_interview_feedback(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    ig_status rc = json_read(st, out, err);
+    return rc != IG_OK ? rc : st->be->interview_feedback(st->impl, user_id, id, out, err);
+}
+
+ig_status store_interview_stats(ig_store *st, int64_t user_id, json_t **out, ig_err *err)
+{
+    ig_status rc = json_read(st, out, err);
+    return rc != IG_OK ? rc : st->be->interview_stats(st->impl, user_id, out, err);
+}
+
+ig_status store_weak_topics(ig_store *st, int64_t user_id, int limit, json_t **out, ig_err *err)
+{
+    ig_status rc = json_read(st, out, err);
+    if (rc == IG_OK && (limit < 1 || limit > 100))
+        rc = status_errf(err, IG_EINVAL, "limit %d is outside 1..100", limit);
+    return rc != IG_OK ? rc : st->be->weak_topics(st->impl, user_id, limit, out, err);
 }

@@ -78,7 +78,8 @@ typedef struct store_resume_new {
     int job_max_attempts;       /* of the parse job written with it, >= 1 */
 } store_resume_new;
 
-/* A parse result: JSON documents (borrowed; NULL stores SQL NULL) and the raw text. */
+/* A parse result: JSON documents (borrowed; NULL stores SQL NULL) and the raw text; the documents
+ * are the keys of the structured resume (parse/structure.h). */
 typedef struct store_parse_result {
     json_t *basic_info;
     json_t *skills;
@@ -86,6 +87,13 @@ typedef struct store_parse_result {
     json_t *education;
     json_t *projects;
     const char *raw_text;       /* UTF-8; NULL stores NULL */
+    json_t *certifications;
+    json_t *awards;
+    json_t *languages;
+    json_t *sections;
+    json_t *confidence;
+    json_t *refined_fields;     /* the fields a language model refined (array of names); NULL: none.
+                                   Saved with a machine result; edits leave it as it is */
 } store_parse_result;
 
 /* A job row. status is one of "queued", "running", "done", "failed". */
@@ -172,8 +180,10 @@ ig_status store_resume_get(ig_store *st, int64_t user_id, int64_t id, store_resu
  * *count rows (caller frees; NULL when none); *total counts all the user's resumes. */
 ig_status store_resume_list(ig_store *st, int64_t user_id, int page, int per_page, store_resume **items,
                             size_t *count, int64_t *total, ig_err *err);
-/* The parse result of a resume as {id, basic_info, skills, experience, education, projects, raw_text,
- * created_at, updated_at} (new reference); IG_ENOTFOUND when the resume or its result is absent. */
+/* The parse result of a resume as {id, basic_info, skills, experience, education, projects,
+ * certifications, awards, languages, sections, confidence, raw_text, edited (bool), edited_at (ISO
+ * 8601 or null), created_at, updated_at} (new reference); IG_ENOTFOUND when the resume or its result
+ * is absent. */
 ig_status store_resume_parse_result(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
 /* Deletes the resume with its parse result, its jobs, its stored bytes and the questions generated
  * from it that no interview asked; interviews and the questions they asked stay (their resume_id
@@ -187,13 +197,22 @@ ig_status store_resume_reparse(ig_store *st, int64_t user_id, int64_t id, int ma
                                bool *queued, ig_err *err);
 /* Status processing with progress (0..100); also used to move progress along while processing. */
 ig_status store_resume_mark_processing(ig_store *st, int64_t user_id, int64_t id, int progress, ig_err *err);
-/* Saves (replaces) the parse result and marks the resume completed (progress 100, confidence, error
- * cleared) in one transaction. */
+/* Saves (replaces) the parse result, not edited, and marks the resume completed (progress 100,
+ * confidence, error cleared) in one transaction. store_resume_parse_result shows r->refined_fields
+ * as "refined_fields" ([] when NULL). */
 ig_status store_resume_save_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
                                    double confidence, ig_err *err);
 /* Status failed with a stable code (STORE_ERROR_CODE_MAX) and a readable detail (NULL ok). */
 ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, const char *code,
                                    const char *detail, ig_err *err);
+
+/* ---- structured resume edits ---- */
+
+/* Replaces the documents of r that are not NULL (raw_text is ignored: the text is what was
+ * extracted), marks the result edited (edited_at now) and sets the resume's parse_confidence, in
+ * one transaction. Only a completed resume's result can be edited: IG_ESTATE otherwise. */
+ig_status store_resume_edit_result(ig_store *st, int64_t user_id, int64_t id, const store_parse_result *r,
+                                   double confidence, ig_err *err);
 
 /* Jobs. Times are unix seconds passed in by the caller (so tests can move the clock). owner names
  * the leasing worker; renew, complete and fail act only on a running job that owner still holds
@@ -218,5 +237,169 @@ ig_status store_job_fail(ig_store *st, int64_t id, const char *owner, int64_t no
 ig_status store_job_get(ig_store *st, int64_t id, store_job *out, ig_err *err);
 /* Deletes done and failed jobs last updated before `before`; *purged (may be NULL) gets the count. */
 ig_status store_job_purge(ig_store *st, int64_t before, int *purged, ig_err *err);
+
+/* ---- questions and interviews ----
+ * Every call is scoped by user_id: another user's question or interview is IG_ENOTFOUND. Every
+ * change of an interview is one transaction that re-reads the interview and checks its state (and
+ * for answers the current question) before writing, so concurrent requests cannot both win.
+ *
+ * A question going in is one of the engine's question objects (ai/engine.h): {question_text,
+ * category, topic, skill, difficulty, expected_points, follow_ups, model_answer, bank_id, language}.
+ * A question coming out is a JSON object {id, resume_id, interview_type, difficulty, question_text,
+ * category, topic, skill, expected_points, follow_ups, model_answer, language, bank_id,
+ * parent_question_id, created_at, locked} where locked is true while an unfinished interview asks
+ * it and it has no answer yet (its key points and model answer are then not for the candidate's
+ * eyes). */
+
+/* Limits of the interview fields the store keeps (bytes, without the NUL). */
+#define STORE_SESSION_ID_MAX 64
+#define STORE_TYPE_MAX 32            /* interview_type */
+#define STORE_LANG_MAX 8
+#define STORE_JD_MAX 20000           /* job_description */
+#define STORE_QUESTION_TEXT_MAX 8000 /* question_text, model_answer */
+#define STORE_QUESTION_NAME_MAX 100  /* category, topic, skill, bank_id */
+#define STORE_ANSWER_TEXT_MAX 65536
+#define STORE_AUDIO_URL_MAX 255
+
+/* An interview row. status is "active", "paused", "completed" or "cancelled" ("pending" is only
+ * in rows older versions wrote). */
+typedef struct store_interview {
+    int64_t id;
+    int64_t user_id;
+    int64_t resume_id;                       /* 0 once the resume is deleted */
+    char session_id[STORE_SESSION_ID_MAX + 1];
+    char status[16];
+    char interview_type[STORE_TYPE_MAX + 1];
+    char difficulty[16];
+    char language[STORE_LANG_MAX + 1];
+    int total_questions;
+    int current_question_index;              /* position of the current question, 0-based */
+    bool hints;                              /* show the expected points while answering */
+    bool adaptive;                           /* insert follow-ups after answers that miss points */
+    int64_t seed;                            /* of the question choice */
+    int64_t started_at;                      /* unix seconds; 0 when never started */
+    int64_t ended_at;                        /* 0 while not ended */
+    int64_t duration;                        /* seconds, pauses excluded; -1 while not ended */
+    bool has_score;
+    double overall_score;                    /* when has_score */
+    int64_t paused_at;                       /* 0 unless paused */
+    int64_t paused_seconds;                  /* pauses so far, the current one excluded */
+    int64_t version;                         /* bumped by every change */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t ai_prompt_tokens;                /* language-model tokens spent on the interview */
+    int64_t ai_completion_tokens;
+} store_interview;
+
+/* What starting an interview writes (strings borrowed). */
+typedef struct store_interview_new {
+    int64_t user_id;
+    int64_t resume_id;
+    const char *session_id;      /* a UUID */
+    const char *interview_type;
+    const char *difficulty;      /* "easy", "medium" or "hard" */
+    const char *language;        /* "en" or "zh" */
+    const char *job_description; /* NULL ok */
+    bool hints;
+    bool adaptive;
+    int64_t seed;
+} store_interview_new;
+
+/* An answer to, or a skip of, an interview's current question (pointers borrowed). */
+typedef struct store_answer_new {
+    int64_t user_id;
+    int64_t interview_id;
+    int64_t question_id;          /* must be the current question */
+    bool skipped;
+    const char *answer_text;      /* NULL ok */
+    const char *answer_audio_url; /* NULL ok */
+    int64_t response_time;        /* seconds; < 0 stores NULL */
+    const json_t *analysis;       /* the engine's analysis object; NULL for a skip */
+    const json_t *follow_up;      /* a question to ask right after this one; NULL for none */
+} store_answer_new;
+
+/* The end of an interview, computed from the interview as it was at `version`. */
+typedef struct store_interview_end {
+    int64_t version;
+    int64_t ended_at;            /* unix seconds */
+    int64_t duration;            /* seconds, pauses excluded */
+    bool has_score;
+    double overall_score;        /* when has_score */
+    const json_t *report;        /* the engine's report object (borrowed) */
+} store_interview_end;
+
+typedef enum store_transition {
+    STORE_PAUSE,  /* active -> paused */
+    STORE_RESUME, /* paused -> active */
+    STORE_CANCEL, /* active | paused -> cancelled */
+} store_transition;
+
+/* Stores questions (a JSON array of question objects) generated from the user's resume, in one
+ * transaction; *out (new reference) is the array of stored questions, in order. IG_ENOTFOUND
+ * when the resume is not the user's. */
+ig_status store_questions_add(ig_store *st, int64_t user_id, int64_t resume_id, const char *interview_type,
+                              const json_t *questions, json_t **out, ig_err *err);
+ig_status store_question_get(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* The user's questions (of resume_id; 0: all), newest first: *out is the array of one page (new
+ * reference), *total counts every match. */
+ig_status store_question_list(ig_store *st, int64_t user_id, int64_t resume_id, int page, int per_page,
+                              json_t **out, int64_t *total, ig_err *err);
+
+/* Writes the interview (active, started now) with its questions at positions 0..n-1 in one
+ * transaction. IG_ENOTFOUND when the resume is not the user's; IG_EINVAL for an empty list. */
+ig_status store_interview_create(ig_store *st, const store_interview_new *in, const json_t *questions,
+                                 store_interview *out, ig_err *err);
+ig_status store_interview_get(ig_store *st, int64_t user_id, int64_t id, store_interview *out, ig_err *err);
+/* Adds language-model tokens (>= 0) to the interview's ai_prompt_tokens / ai_completion_tokens,
+ * whatever its status (the report's come as it ends). IG_ENOTFOUND when it is not the user's. */
+ig_status store_interview_add_usage(ig_store *st, int64_t user_id, int64_t id, int64_t prompt_tokens,
+                                    int64_t completion_tokens, ig_err *err);
+/* ---- realtime: interview rooms ----
+ * The interview with this session_id (NUL-terminated, at most STORE_SESSION_ID_MAX bytes) when it is
+ * user_id's: a Socket.IO client joins an interview's room only then. IG_ENOTFOUND otherwise,
+ * another user's interview included. */
+ig_status store_interview_owner_by_session(ig_store *st, const char *session_id, int64_t user_id,
+                                           store_interview *out, ig_err *err);
+/* A page of the user's interviews, newest first (as store_resume_list). */
+ig_status store_interview_list(ig_store *st, int64_t user_id, int page, int per_page, store_interview **items,
+                               size_t *count, int64_t *total, ig_err *err);
+/* The interview's question at position (a question object plus "position"); IG_ENOTFOUND when the
+ * interview is not the user's or has no such position. */
+ig_status store_interview_question(ig_store *st, int64_t user_id, int64_t id, int position, json_t **out,
+                                   ig_err *err);
+/* Every question of the interview in order with its answer: an array of {position, question_id,
+ * question_text, category, topic, skill, difficulty, expected_points, model_answer,
+ * parent_question_id, answer_id, answer_status ("answered", "skipped" or null), score, analysis}. */
+ig_status store_interview_items(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* Records the answer (or skip) and moves to the next question; a follow-up is inserted right after
+ * the current question (total_questions + 1). IG_ESTATE when the interview is not active,
+ * IG_ECONFLICT when question_id is not its current question (or was answered meanwhile). out gets
+ * the interview as it now is, *answer (may be NULL) the stored answer as in store_interview_answers
+ * and, when a follow-up was inserted, *follow_up (may be NULL) the stored question. */
+ig_status store_interview_record(ig_store *st, const store_answer_new *a, store_interview *out, json_t **answer,
+                                 json_t **follow_up, ig_err *err);
+/* Pause, resume or cancel at time now; IG_ESTATE when the interview's status does not allow it. */
+ig_status store_interview_transition(ig_store *st, int64_t user_id, int64_t id, store_transition t, int64_t now,
+                                     store_interview *out, ig_err *err);
+/* Completes the interview with its report (feedback row) in one transaction. IG_ESTATE when it is
+ * neither active nor paused; IG_ECONFLICT when it changed since end->version (recompute). */
+ig_status store_interview_finish(ig_store *st, int64_t user_id, int64_t id, const store_interview_end *end,
+                                 store_interview *out, ig_err *err);
+/* The interview's answers and skips in question order: an array of {id, interview_id,
+ * question_id, position, status, answer_text, answer_audio_url, response_time, score, feedback,
+ * analysis, delivery, engine, created_at, question_text, category, topic, expected_points,
+ * model_answer, parent_question_id}. */
+ig_status store_interview_answers(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* The report of a completed interview: {interview_id, overall_score, dimension_scores, strengths,
+ * weaknesses, suggestions, weakest_topics, report, engine, created_at}; IG_ENOTFOUND when the
+ * interview is not the user's or has no report. */
+ig_status store_interview_feedback(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* The user's progress, one snapshot: {"statuses": [{status, count}], "completed": [{id,
+ * interview_type, difficulty, language, started_at, ended_at, duration, overall_score,
+ * dimension_scores, weakest_topics, answered, skipped}] the newest 500, newest first, "topics":
+ * [{topic, average_score, answers}] over every answer, weakest first, at most 50}. */
+ig_status store_interview_stats(ig_store *st, int64_t user_id, json_t **out, ig_err *err);
+/* The weakest_topics arrays of the user's `limit` latest reports, newest first (an array of arrays). */
+ig_status store_weak_topics(ig_store *st, int64_t user_id, int limit, json_t **out, ig_err *err);
 
 #endif

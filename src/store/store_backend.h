@@ -7,6 +7,20 @@
 #include "store/migrations.h"
 #include "store/store.h"
 
+/* The JSON documents of a parse result, in store_parse_result's order: basic_info, skills,
+ * experience, education, projects, certifications, awards, languages, sections, confidence. */
+#define STORE_RESULT_DOCS 10
+
+/* An answer's analysis as stored: serialised JSON texts (NULL for SQL NULL) and the score. */
+typedef struct store_answer_docs {
+    const char *analysis;   /* the whole analysis object */
+    const char *dimensions; /* its "dimensions" */
+    const char *feedback;   /* its "feedback", as a JSON string */
+    const char *engine;     /* its "engine" name, plain text */
+    bool has_score;
+    double score;
+} store_answer_docs;
+
 typedef struct store_backend {
     const char *scheme; /* "sqlite" matches "sqlite://..." */
     /* location is the URL after "scheme://"; *impl is owned by the backend until close. */
@@ -50,11 +64,15 @@ typedef struct store_backend {
     ig_status (*resume_reparse)(void *impl, int64_t user_id, int64_t id, int max_attempts, store_resume *out,
                                 bool *queued, ig_err *err);
     ig_status (*resume_mark_processing)(void *impl, int64_t user_id, int64_t id, int progress, ig_err *err);
-    /* The documents are serialised JSON texts (NULL for SQL NULL). */
-    ig_status (*resume_save_result)(void *impl, int64_t user_id, int64_t id, const char *const docs[5],
-                                    const char *raw_text, double confidence, ig_err *err);
+    /* The documents are serialised JSON texts in store_parse_result's order (NULL for SQL NULL). */
+    ig_status (*resume_save_result)(void *impl, int64_t user_id, int64_t id,
+                                    const char *const docs[STORE_RESULT_DOCS], const char *raw_text,
+                                    const char *refined_fields, double confidence, ig_err *err);
     ig_status (*resume_mark_failed)(void *impl, int64_t user_id, int64_t id, const char *code, const char *detail,
                                     ig_err *err);
+    /* Structured resume edits: as resume_save_result, a NULL document is left unchanged. */
+    ig_status (*resume_edit_result)(void *impl, int64_t user_id, int64_t id,
+                                    const char *const docs[STORE_RESULT_DOCS], double confidence, ig_err *err);
 
     ig_status (*job_enqueue)(void *impl, const char *kind, const char *payload, int64_t resume_id, int max_attempts,
                              int64_t run_after, int64_t *id, ig_err *err);
@@ -66,6 +84,40 @@ typedef struct store_backend {
                           const char *code, const char *error, bool *final, ig_err *err);
     ig_status (*job_get)(void *impl, int64_t id, store_job *out, ig_err *err);
     ig_status (*job_purge)(void *impl, int64_t before, int *purged, ig_err *err);
+
+    /* questions and interviews: question arrays are validated by store.c (objects with the fields
+     * store.h lists, strings within the STORE_QUESTION_* limits) */
+    ig_status (*questions_add)(void *impl, int64_t user_id, int64_t resume_id, const char *interview_type,
+                               const json_t *questions, json_t **out, ig_err *err);
+    ig_status (*question_get)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    ig_status (*question_list)(void *impl, int64_t user_id, int64_t resume_id, int page, int per_page, json_t **out,
+                               int64_t *total, ig_err *err);
+    ig_status (*interview_create)(void *impl, const store_interview_new *in, const json_t *questions,
+                                  store_interview *out, ig_err *err);
+    ig_status (*interview_get)(void *impl, int64_t user_id, int64_t id, store_interview *out, ig_err *err);
+    ig_status (*interview_list)(void *impl, int64_t user_id, int page, int per_page, store_interview **items,
+                                size_t *count, int64_t *total, ig_err *err);
+    ig_status (*interview_question)(void *impl, int64_t user_id, int64_t id, int position, json_t **out,
+                                    ig_err *err);
+    ig_status (*interview_items)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    /* docs: what store.c took out of a->analysis; a->follow_up is a validated question object */
+    ig_status (*interview_record)(void *impl, const store_answer_new *a, const store_answer_docs *docs,
+                                  store_interview *out, json_t **answer, json_t **follow_up, ig_err *err);
+    ig_status (*interview_transition)(void *impl, int64_t user_id, int64_t id, store_transition t, int64_t now,
+                                      store_interview *out, ig_err *err);
+    /* docs: dimension_scores, strengths, weaknesses, suggestions, report, weakest_topics (JSON texts) */
+    ig_status (*interview_finish)(void *impl, int64_t user_id, int64_t id, const store_interview_end *end,
+                                  const char *const docs[6], const char *engine, store_interview *out,
+                                  ig_err *err);
+    ig_status (*interview_answers)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    ig_status (*interview_add_usage)(void *impl, int64_t user_id, int64_t id, int64_t prompt_tokens,
+                                     int64_t completion_tokens, ig_err *err);
+    ig_status (*interview_feedback)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    ig_status (*interview_stats)(void *impl, int64_t user_id, json_t **out, ig_err *err);
+    ig_status (*weak_topics)(void *impl, int64_t user_id, int limit, json_t **out, ig_err *err);
+    /* realtime: interview rooms */
+    ig_status (*interview_owner_by_session)(void *impl, const char *session_id, int64_t user_id,
+                                            store_interview *out, ig_err *err);
 } store_backend;
 
 /* The SQLite backend (store_sqlite.c). */

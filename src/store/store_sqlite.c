@@ -63,6 +63,9 @@ typedef enum sq_stmt_id {
     SQ_RESUME_COMPLETE,
     SQ_RESULT_UPSERT,
     SQ_RESUME_FAILED,
+    /* structured resume edits */
+    SQ_RESUME_EDIT_CONFIDENCE,
+    SQ_RESULT_EDIT,
     SQ_JOB_INSERT,
     SQ_JOB_EXPIRE_RESUMES,
     SQ_JOB_EXPIRE,
@@ -75,6 +78,38 @@ typedef enum sq_stmt_id {
     SQ_RESUME_JOB_FAILED,
     SQ_JOB_GET,
     SQ_JOB_PURGE,
+    /* questions and interviews */
+    SQ_QUESTION_INSERT,
+    SQ_QUESTION_GET,
+    SQ_QUESTION_LIST,
+    SQ_QUESTION_COUNT,
+    SQ_INTERVIEW_INSERT,
+    SQ_IQ_INSERT,
+    SQ_INTERVIEW_GET,
+    SQ_INTERVIEW_ADD_USAGE,
+    SQ_INTERVIEW_LIST,
+    SQ_INTERVIEW_COUNT,
+    SQ_INTERVIEW_QUESTION,
+    SQ_INTERVIEW_ITEMS,
+    SQ_IQ_AT,
+    SQ_ANSWER_INSERT,
+    SQ_ANSWER_GET,
+    SQ_IQ_SHIFT_OUT,
+    SQ_IQ_SHIFT_BACK,
+    SQ_INTERVIEW_ADVANCE,
+    SQ_INTERVIEW_PAUSE,
+    SQ_INTERVIEW_RESUME,
+    SQ_INTERVIEW_CANCEL,
+    SQ_INTERVIEW_FINISH,
+    SQ_FEEDBACK_UPSERT,
+    SQ_INTERVIEW_ANSWERS,
+    SQ_INTERVIEW_FEEDBACK,
+    SQ_STATS_STATUSES,
+    SQ_STATS_COMPLETED,
+    SQ_STATS_TOPICS,
+    SQ_WEAK_TOPICS,
+    /* realtime: interview rooms */
+    SQ_INTERVIEW_BY_SESSION,
     SQ_STMT_COUNT
 } sq_stmt_id;
 
@@ -86,6 +121,43 @@ typedef enum sq_stmt_id {
                     "last_error, resume_id"
 /* A lease is lost once lease_until is in the past. */
 #define SQ_LEASE_EXPIRED "status = 'running' AND lease_until < ?1"
+
+/* The structured resume's columns of resume_parse_results p (0002), as named in JSON. */
+#define SQ_RESULT_MORE_COLS "p.certifications AS certifications, p.awards AS awards, p.languages AS languages, " \
+                            "p.sections AS sections, p.confidence AS confidence, p.edited AS edited, " \
+                            "p.edited_at AS edited_at, coalesce(p.refined_fields, '[]') AS refined_fields"
+
+/* A question as JSON (store.h), from questions q; locked while an unfinished interview asks it unanswered. */
+#define SQ_QUESTION_COLS "q.id AS id, q.resume_id AS resume_id, q.interview_type AS interview_type, " \
+                         "q.difficulty AS difficulty, q.question_text AS question_text, q.category AS category, " \
+                         "q.topic AS topic, q.skill AS skill, q.expected_points AS expected_points, " \
+                         "q.follow_ups AS follow_ups, q.model_answer AS model_answer, q.language AS language, " \
+                         "q.bank_id AS bank_id, q.parent_question_id AS parent_question_id, " \
+                         "q.created_at AS created_at, EXISTS (SELECT 1 FROM interview_questions lq " \
+                         "JOIN interviews li ON li.id = lq.interview_id WHERE lq.question_id = q.id " \
+                         "AND li.status IN ('pending', 'active', 'paused') AND NOT EXISTS (SELECT 1 " \
+                         "FROM interview_answers la WHERE la.interview_id = lq.interview_id " \
+                         "AND la.question_id = q.id)) AS locked"
+/* Column order read by sq_interview_fill. */
+#define SQ_INTERVIEW_COLS "id, user_id, resume_id, session_id, status, interview_type, difficulty, language, " \
+                          "total_questions, current_question_index, hints, adaptive, seed, started_at, ended_at, " \
+                          "duration, overall_score, paused_at, paused_seconds, version, created_at, updated_at, " \
+                          "ai_prompt_tokens, ai_completion_tokens"
+/* An answer as JSON with its question (store_interview_answers), up to the WHERE clause. */
+#define SQ_ANSWER_COLS "a.id AS id, a.interview_id AS interview_id, a.question_id AS question_id, " \
+                       "iq.position AS position, a.status AS status, a.answer_text AS answer_text, " \
+                       "a.answer_audio_url AS answer_audio_url, a.response_time AS response_time, " \
+                       "a.score AS score, a.feedback AS feedback, a.analysis AS analysis, a.delivery AS delivery, " \
+                       "a.engine AS engine, a.created_at AS created_at, q.question_text AS question_text, " \
+                       "q.category AS category, q.topic AS topic, q.expected_points AS expected_points, " \
+                       "q.model_answer AS model_answer, q.parent_question_id AS parent_question_id " \
+                       "FROM interview_answers a JOIN interviews i ON i.id = a.interview_id " \
+                       "JOIN questions q ON q.id = a.question_id LEFT JOIN interview_questions iq " \
+                       "ON iq.interview_id = a.interview_id AND iq.question_id = a.question_id"
+/* Seconds of the pause in progress at ?3 (0 when not paused). */
+#define SQ_PAUSE_NOW "max(0, ?3 - coalesce(paused_at, ?3))"
+/* The most completed interviews the stats read (the newest). */
+#define SQ_STATS_MAX "500"
 
 /* Column order read by sq_user_fill. */
 #define SQ_USER_COLS "id, email, password_hash, username, avatar_url, is_active, last_login_at, created_at, updated_at"
@@ -119,16 +191,16 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                           "progress, error_code, error, created_at, updated_at FROM resumes WHERE user_id = ?1 ORDER BY id",
     [SQ_EXPORT_PARSE_RESULTS] = "SELECT p.id AS id, p.resume_id AS resume_id, p.basic_info AS basic_info, "
                                 "p.skills AS skills, p.experience AS experience, p.education AS education, "
-                                "p.projects AS projects, p.raw_text AS raw_text, p.created_at AS created_at, "
-                                "p.updated_at AS updated_at FROM resume_parse_results p "
+                                "p.projects AS projects, " SQ_RESULT_MORE_COLS ", p.raw_text AS raw_text, "
+                                "p.created_at AS created_at, p.updated_at AS updated_at FROM resume_parse_results p "
                                 "JOIN resumes r ON r.id = p.resume_id WHERE r.user_id = ?1 ORDER BY p.id",
     [SQ_EXPORT_QUESTIONS] = "SELECT id, resume_id, interview_type, difficulty, question_text, category, skill, "
-                            "expected_points, follow_ups, model_answer, language, created_at "
-                            "FROM questions WHERE user_id = ?1 ORDER BY id",
+                            "expected_points, follow_ups, model_answer, language, topic, bank_id, "
+                            "parent_question_id, created_at FROM questions WHERE user_id = ?1 ORDER BY id",
     [SQ_EXPORT_INTERVIEWS] = "SELECT id, resume_id, session_id, status, interview_type, difficulty, "
                              "job_description, language, total_questions, current_question_index, started_at, "
-                             "ended_at, duration, overall_score, created_at, updated_at "
-                             "FROM interviews WHERE user_id = ?1 ORDER BY id",
+                             "ended_at, duration, overall_score, hints, adaptive, seed, paused_seconds, "
+                             "created_at, updated_at FROM interviews WHERE user_id = ?1 ORDER BY id",
     [SQ_EXPORT_INTERVIEW_QUESTIONS] = "SELECT q.interview_id AS interview_id, q.position AS position, "
                                       "q.question_id AS question_id FROM interview_questions q "
                                       "JOIN interviews i ON i.id = q.interview_id WHERE i.user_id = ?1 "
@@ -136,12 +208,15 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_EXPORT_ANSWERS] = "SELECT a.id AS id, a.interview_id AS interview_id, a.question_id AS question_id, "
                           "a.answer_text AS answer_text, a.answer_audio_url AS answer_audio_url, "
                           "a.response_time AS response_time, a.score AS score, a.feedback AS feedback, "
+                          "a.status AS status, a.analysis AS analysis, a.delivery AS delivery, a.engine AS engine, "
                           "a.created_at AS created_at FROM interview_answers a "
                           "JOIN interviews i ON i.id = a.interview_id WHERE i.user_id = ?1 ORDER BY a.id",
     [SQ_EXPORT_FEEDBACK] = "SELECT f.id AS id, f.interview_id AS interview_id, f.overall_score AS overall_score, "
                            "f.dimension_scores AS dimension_scores, f.strengths AS strengths, "
-                           "f.weaknesses AS weaknesses, f.suggestions AS suggestions, f.created_at AS created_at "
-                           "FROM interview_feedback f JOIN interviews i ON i.id = f.interview_id "
+                           "f.weaknesses AS weaknesses, f.suggestions AS suggestions, "
+                           "f.weakest_topics AS weakest_topics, f.report AS report, f.engine AS engine, "
+                           "f.created_at AS created_at FROM interview_feedback f "
+                           "JOIN interviews i ON i.id = f.interview_id "
                            "WHERE i.user_id = ?1 ORDER BY f.id",
     [SQ_EXPORT_SESSIONS] = "SELECT id, created_at, expires_at, rotated_at, revoked FROM token_families "
                            "WHERE user_id = ?1 ORDER BY created_at, id",
@@ -171,7 +246,8 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_RESUME_COUNT] = "SELECT count(*) FROM resumes WHERE user_id = ?1",
     [SQ_RESUME_RESULT] = "SELECT p.id AS id, p.basic_info AS basic_info, p.skills AS skills, "
                          "p.experience AS experience, p.education AS education, p.projects AS projects, "
-                         "p.raw_text AS raw_text, p.created_at AS created_at, p.updated_at AS updated_at "
+                         SQ_RESULT_MORE_COLS ", p.raw_text AS raw_text, p.created_at AS created_at, "
+                         "p.updated_at AS updated_at "
                          "FROM resume_parse_results p JOIN resumes r ON r.id = p.resume_id "
                          "WHERE r.user_id = ?1 AND r.id = ?2",
     [SQ_RESUME_PATH] = "SELECT file_path FROM resumes WHERE user_id = ?1 AND id = ?2",
@@ -187,14 +263,31 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                              "WHERE user_id = ?1 AND id = ?2",
     [SQ_RESUME_COMPLETE] = "UPDATE resumes SET status = 'completed', progress = 100, parse_confidence = ?3, "
                            "error_code = NULL, error = NULL, updated_at = ?4 WHERE user_id = ?1 AND id = ?2",
+    /* a machine result replaces an edited one (a reparse): edited goes back to 0 */
     [SQ_RESULT_UPSERT] = "INSERT INTO resume_parse_results (resume_id, basic_info, skills, experience, education, "
-                         "projects, raw_text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+                         "projects, raw_text, created_at, updated_at, certifications, awards, languages, sections, "
+                         "confidence, edited, edited_at, refined_fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, "
+                         "?9, ?10, ?11, ?12, ?13, 0, NULL, ?14) "
                          "ON CONFLICT (resume_id) DO UPDATE SET basic_info = excluded.basic_info, "
                          "skills = excluded.skills, experience = excluded.experience, "
                          "education = excluded.education, projects = excluded.projects, "
-                         "raw_text = excluded.raw_text, updated_at = excluded.updated_at",
+                         "raw_text = excluded.raw_text, updated_at = excluded.updated_at, "
+                         "certifications = excluded.certifications, awards = excluded.awards, "
+                         "languages = excluded.languages, sections = excluded.sections, "
+                         "confidence = excluded.confidence, edited = 0, edited_at = NULL, "
+                         "refined_fields = excluded.refined_fields",
     [SQ_RESUME_FAILED] = "UPDATE resumes SET status = 'failed', error_code = ?3, error = ?4, updated_at = ?5 "
                          "WHERE user_id = ?1 AND id = ?2",
+    /* structured resume edits: only a completed resume's result; NULL leaves a document as it is */
+    [SQ_RESUME_EDIT_CONFIDENCE] = "UPDATE resumes SET parse_confidence = ?3, updated_at = ?4 "
+                                  "WHERE user_id = ?1 AND id = ?2 AND status = 'completed'",
+    [SQ_RESULT_EDIT] = "UPDATE resume_parse_results SET basic_info = coalesce(?2, basic_info), "
+                       "skills = coalesce(?3, skills), experience = coalesce(?4, experience), "
+                       "education = coalesce(?5, education), projects = coalesce(?6, projects), "
+                       "certifications = coalesce(?7, certifications), awards = coalesce(?8, awards), "
+                       "languages = coalesce(?9, languages), sections = coalesce(?10, sections), "
+                       "confidence = coalesce(?11, confidence), edited = 1, edited_at = ?12, updated_at = ?12 "
+                       "WHERE resume_id = (SELECT id FROM resumes WHERE user_id = ?1 AND id = ?13)",
     [SQ_JOB_INSERT] = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_after, resume_id, "
                       "created_at, updated_at) VALUES (?1, ?2, 'queued', 0, ?3, ?4, ?5, ?6, ?6) RETURNING id",
     /* A job whose worker died on its last attempt: its resume fails, then the job. */
@@ -222,6 +315,105 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                              "WHERE id = ?1 AND status IN ('pending', 'processing')",
     [SQ_JOB_GET] = "SELECT " SQ_JOB_COLS " FROM jobs WHERE id = ?1",
     [SQ_JOB_PURGE] = "DELETE FROM jobs WHERE status IN ('done', 'failed') AND updated_at < ?1",
+    /* questions and interviews */
+    [SQ_QUESTION_INSERT] = "INSERT INTO questions (user_id, resume_id, interview_type, difficulty, question_text, "
+                           "category, topic, skill, expected_points, follow_ups, model_answer, language, bank_id, "
+                           "parent_question_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                           "?12, ?13, ?14, ?15) RETURNING id",
+    [SQ_QUESTION_GET] = "SELECT " SQ_QUESTION_COLS " FROM questions q WHERE q.user_id = ?1 AND q.id = ?2",
+    [SQ_QUESTION_LIST] = "SELECT " SQ_QUESTION_COLS " FROM questions q WHERE q.user_id = ?1 "
+                         "AND (?2 = 0 OR q.resume_id = ?2) ORDER BY q.id DESC LIMIT ?3 OFFSET ?4",
+    [SQ_QUESTION_COUNT] = "SELECT count(*) FROM questions WHERE user_id = ?1 AND (?2 = 0 OR resume_id = ?2)",
+    [SQ_INTERVIEW_INSERT] = "INSERT INTO interviews (user_id, resume_id, session_id, status, interview_type, "
+                            "difficulty, job_description, language, total_questions, current_question_index, "
+                            "started_at, hints, adaptive, seed, created_at, updated_at) VALUES (?1, ?2, ?3, "
+                            "'active', ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?9, ?9) RETURNING " SQ_INTERVIEW_COLS,
+    [SQ_IQ_INSERT] = "INSERT INTO interview_questions (interview_id, position, question_id) VALUES (?1, ?2, ?3)",
+    [SQ_INTERVIEW_GET] = "SELECT " SQ_INTERVIEW_COLS " FROM interviews WHERE user_id = ?1 AND id = ?2",
+    [SQ_INTERVIEW_ADD_USAGE] = "UPDATE interviews SET ai_prompt_tokens = ai_prompt_tokens + ?3, "
+                               "ai_completion_tokens = ai_completion_tokens + ?4 WHERE user_id = ?1 AND id = ?2",
+    [SQ_INTERVIEW_LIST] = "SELECT " SQ_INTERVIEW_COLS " FROM interviews WHERE user_id = ?1 "
+                          "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+    [SQ_INTERVIEW_COUNT] = "SELECT count(*) FROM interviews WHERE user_id = ?1",
+    [SQ_INTERVIEW_QUESTION] = "SELECT " SQ_QUESTION_COLS ", iq.position AS position FROM interview_questions iq "
+                              "JOIN interviews i ON i.id = iq.interview_id JOIN questions q ON q.id = iq.question_id "
+                              "WHERE i.user_id = ?1 AND i.id = ?2 AND iq.position = ?3",
+    [SQ_INTERVIEW_ITEMS] = "SELECT iq.position AS position, q.id AS question_id, q.question_text AS question_text, "
+                           "q.category AS category, q.topic AS topic, q.skill AS skill, q.difficulty AS difficulty, "
+                           "q.expected_points AS expected_points, q.model_answer AS model_answer, "
+                           "q.parent_question_id AS parent_question_id, a.id AS answer_id, "
+                           "a.status AS answer_status, a.score AS score, a.analysis AS analysis "
+                           "FROM interview_questions iq JOIN interviews i ON i.id = iq.interview_id "
+                           "JOIN questions q ON q.id = iq.question_id LEFT JOIN interview_answers a "
+                           "ON a.interview_id = iq.interview_id AND a.question_id = iq.question_id "
+                           "WHERE i.user_id = ?1 AND i.id = ?2 ORDER BY iq.position",
+    [SQ_IQ_AT] = "SELECT question_id FROM interview_questions WHERE interview_id = ?1 AND position = ?2",
+    [SQ_ANSWER_INSERT] = "INSERT INTO interview_answers (interview_id, question_id, answer_text, answer_audio_url, "
+                         "response_time, score, feedback, status, analysis, dimensions, engine, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+    [SQ_ANSWER_GET] = "SELECT " SQ_ANSWER_COLS " WHERE i.user_id = ?1 AND a.id = ?2",
+    /* positions are unique, checked row by row: move the tail out of the way, then back one further */
+    [SQ_IQ_SHIFT_OUT] = "UPDATE interview_questions SET position = position + 100000 "
+                        "WHERE interview_id = ?1 AND position > ?2",
+    [SQ_IQ_SHIFT_BACK] = "UPDATE interview_questions SET position = position - 99999 "
+                         "WHERE interview_id = ?1 AND position >= 100000",
+    [SQ_INTERVIEW_ADVANCE] = "UPDATE interviews SET current_question_index = current_question_index + 1, "
+                             "total_questions = total_questions + ?3, version = version + 1, updated_at = ?4 "
+                             "WHERE user_id = ?1 AND id = ?2 AND status = 'active' AND current_question_index = ?5 "
+                             "RETURNING " SQ_INTERVIEW_COLS,
+    [SQ_INTERVIEW_PAUSE] = "UPDATE interviews SET status = 'paused', paused_at = ?3, version = version + 1, "
+                           "updated_at = ?3 WHERE user_id = ?1 AND id = ?2 AND status = 'active' "
+                           "RETURNING " SQ_INTERVIEW_COLS,
+    [SQ_INTERVIEW_RESUME] = "UPDATE interviews SET status = 'active', paused_seconds = paused_seconds + " SQ_PAUSE_NOW
+                            ", paused_at = NULL, version = version + 1, updated_at = ?3 "
+                            "WHERE user_id = ?1 AND id = ?2 AND status = 'paused' RETURNING " SQ_INTERVIEW_COLS,
+    /* the right-hand sides read the row as it was: duration leaves out the pauses, the current one too */
+    [SQ_INTERVIEW_CANCEL] = "UPDATE interviews SET status = 'cancelled', ended_at = ?3, "
+                            "duration = max(0, ?3 - coalesce(started_at, ?3) - paused_seconds - " SQ_PAUSE_NOW "), "
+                            "paused_seconds = paused_seconds + " SQ_PAUSE_NOW ", paused_at = NULL, "
+                            "version = version + 1, updated_at = ?3 WHERE user_id = ?1 AND id = ?2 "
+                            "AND status IN ('active', 'paused') RETURNING " SQ_INTERVIEW_COLS,
+    [SQ_INTERVIEW_FINISH] = "UPDATE interviews SET status = 'completed', ended_at = ?3, duration = ?4, "
+                            "overall_score = ?5, paused_seconds = paused_seconds + " SQ_PAUSE_NOW ", "
+                            "paused_at = NULL, version = version + 1, updated_at = ?3 WHERE user_id = ?1 "
+                            "AND id = ?2 AND version = ?6 AND status IN ('active', 'paused') "
+                            "RETURNING " SQ_INTERVIEW_COLS,
+    [SQ_FEEDBACK_UPSERT] = "INSERT INTO interview_feedback (interview_id, overall_score, dimension_scores, strengths, "
+                           "weaknesses, suggestions, report, weakest_topics, engine, created_at) VALUES (?1, ?2, ?3, "
+                           "?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (interview_id) DO UPDATE SET "
+                           "overall_score = excluded.overall_score, dimension_scores = excluded.dimension_scores, "
+                           "strengths = excluded.strengths, weaknesses = excluded.weaknesses, "
+                           "suggestions = excluded.suggestions, report = excluded.report, "
+                           "weakest_topics = excluded.weakest_topics, engine = excluded.engine, "
+                           "created_at = excluded.created_at",
+    [SQ_INTERVIEW_ANSWERS] = "SELECT " SQ_ANSWER_COLS " WHERE i.user_id = ?1 AND i.id = ?2 ORDER BY iq.position, a.id",
+    [SQ_INTERVIEW_FEEDBACK] = "SELECT f.interview_id AS interview_id, f.overall_score AS overall_score, "
+                              "f.dimension_scores AS dimension_scores, f.strengths AS strengths, "
+                              "f.weaknesses AS weaknesses, f.suggestions AS suggestions, "
+                              "f.weakest_topics AS weakest_topics, f.report AS report, f.engine AS engine, "
+                              "f.created_at AS created_at FROM interview_feedback f "
+                              "JOIN interviews i ON i.id = f.interview_id WHERE i.user_id = ?1 AND i.id = ?2",
+    [SQ_STATS_STATUSES] = "SELECT status AS status, count(*) AS count FROM interviews WHERE user_id = ?1 "
+                          "GROUP BY status ORDER BY status",
+    [SQ_STATS_COMPLETED] = "SELECT i.id AS id, i.interview_type AS interview_type, i.difficulty AS difficulty, "
+                           "i.language AS language, i.started_at AS started_at, i.ended_at AS ended_at, "
+                           "i.duration AS duration, i.overall_score AS overall_score, "
+                           "f.dimension_scores AS dimension_scores, f.weakest_topics AS weakest_topics, "
+                           "(SELECT count(*) FROM interview_answers a WHERE a.interview_id = i.id "
+                           "AND a.status = 'answered') AS answered, (SELECT count(*) FROM interview_answers a "
+                           "WHERE a.interview_id = i.id AND a.status = 'skipped') AS skipped "
+                           "FROM interviews i LEFT JOIN interview_feedback f ON f.interview_id = i.id "
+                           "WHERE i.user_id = ?1 AND i.status = 'completed' ORDER BY i.ended_at DESC, i.id DESC "
+                           "LIMIT " SQ_STATS_MAX,
+    [SQ_STATS_TOPICS] = "SELECT coalesce(q.topic, q.category, 'general') AS topic, avg(a.score) AS average_score, "
+                        "count(*) AS answers FROM interview_answers a JOIN interviews i ON i.id = a.interview_id "
+                        "JOIN questions q ON q.id = a.question_id WHERE i.user_id = ?1 AND a.status = 'answered' "
+                        "AND a.score IS NOT NULL GROUP BY 1 ORDER BY average_score, answers DESC, topic LIMIT 50",
+    [SQ_WEAK_TOPICS] = "SELECT f.weakest_topics AS weakest_topics FROM interview_feedback f "
+                       "JOIN interviews i ON i.id = f.interview_id WHERE i.user_id = ?1 "
+                       "AND f.weakest_topics IS NOT NULL ORDER BY i.ended_at DESC, i.id DESC LIMIT ?2",
+    /* realtime: interview rooms */
+    [SQ_INTERVIEW_BY_SESSION] = "SELECT " SQ_INTERVIEW_COLS " FROM interviews WHERE user_id = ?1 AND session_id = ?2",
 };
 
 typedef struct sq_conn {
@@ -658,9 +850,11 @@ static ig_status sq_user_delete(void *impl, int64_t id, ig_err *err)
 static const char *const sq_json_columns[] = {
     "basic_info", "skills", "experience", "education", "projects", "expected_points", "follow_ups",
     "feedback", "dimension_scores", "strengths", "weaknesses", "suggestions",
+    "certifications", "awards", "languages", "sections", "confidence",
+    "analysis", "dimensions", "delivery", "report", "weakest_topics", "refined_fields",
 };
 /* INTEGER 0/1 columns rendered as booleans. */
-static const char *const sq_bool_columns[] = {"is_active", "revoked"};
+static const char *const sq_bool_columns[] = {"is_active", "revoked", "edited", "locked", "hints", "adaptive"};
 
 static bool sq_name_in(const char *name, const char *const *list, size_t n)
 {
@@ -1404,8 +1598,9 @@ static ig_status sq_resume_mark_processing(void *impl, int64_t user_id, int64_t 
     return rc;
 }
 
-static ig_status sq_resume_save_result(void *impl, int64_t user_id, int64_t id, const char *const docs[5],
-                                       const char *raw_text, double confidence, ig_err *err)
+static ig_status sq_resume_save_result(void *impl, int64_t user_id, int64_t id,
+                                       const char *const docs[STORE_RESULT_DOCS], const char *raw_text,
+                                       const char *refined_fields, double confidence, ig_err *err)
 {
     sq_store *s = impl;
     sq_conn *c = sq_acquire(s);
@@ -1429,11 +1624,13 @@ static ig_status sq_resume_save_result(void *impl, int64_t user_id, int64_t id, 
         rc = sq_prepare(c, SQ_RESULT_UPSERT, &q, err);
     if (rc != IG_OK)
         goto out;
+    /* ?2..?6: the 0001 documents; ?9..?13: the 0002 ones */
     bool bound = sqlite3_bind_int64(q, 1, id) == SQLITE_OK;
-    for (int i = 0; bound && i < 5; i++)
-        bound = sqlite3_bind_text(q, 2 + i, docs[i], -1, SQLITE_STATIC) == SQLITE_OK;
+    for (int i = 0; bound && i < STORE_RESULT_DOCS; i++)
+        bound = sqlite3_bind_text(q, i < 5 ? 2 + i : 4 + i, docs[i], -1, SQLITE_STATIC) == SQLITE_OK;
     if (!bound || sqlite3_bind_text(q, 7, raw_text, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_int64(q, 8, now) != SQLITE_OK) {
+        sqlite3_bind_int64(q, 8, now) != SQLITE_OK ||
+        sqlite3_bind_text(q, 14, refined_fields, -1, SQLITE_STATIC) != SQLITE_OK) {
         rc = sq_fail(c, "save parse result", err);
         goto out;
     }
@@ -1695,6 +1892,765 @@ static ig_status sq_job_purge(void *impl, int64_t before, int *purged, ig_err *e
     return rc;
 }
 
+/* ---- questions and interviews ---- */
+
+/* Fills out from a row of SQ_INTERVIEW_COLS. */
+static ig_status sq_interview_fill(sqlite3_stmt *q, store_interview *out, ig_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    out->user_id = sqlite3_column_int64(q, 1);
+    out->resume_id = sqlite3_column_int64(q, 2);
+    ig_status rc = sq_text(q, 3, out->session_id, sizeof out->session_id, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 4, out->status, sizeof out->status, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 5, out->interview_type, sizeof out->interview_type, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 6, out->difficulty, sizeof out->difficulty, NULL, err);
+    if (rc == IG_OK)
+        rc = sq_text(q, 7, out->language, sizeof out->language, NULL, err);
+    out->total_questions = sqlite3_column_int(q, 8);
+    out->current_question_index = sqlite3_column_int(q, 9);
+    out->hints = sqlite3_column_int(q, 10) != 0;
+    out->adaptive = sqlite3_column_int(q, 11) != 0;
+    out->seed = sqlite3_column_int64(q, 12);
+    out->started_at = sqlite3_column_int64(q, 13);
+    out->ended_at = sqlite3_column_int64(q, 14);
+    out->duration = sqlite3_column_type(q, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 15);
+    out->has_score = sqlite3_column_type(q, 16) != SQLITE_NULL;
+    out->overall_score = out->has_score ? sqlite3_column_double(q, 16) : 0.0;
+    out->paused_at = sqlite3_column_int64(q, 17);
+    out->paused_seconds = sqlite3_column_int64(q, 18);
+    out->version = sqlite3_column_int64(q, 19);
+    out->created_at = sqlite3_column_int64(q, 20);
+    out->updated_at = sqlite3_column_int64(q, 21);
+    out->ai_prompt_tokens = sqlite3_column_int64(q, 22);
+    out->ai_completion_tokens = sqlite3_column_int64(q, 23);
+    return rc;
+}
+
+/* Steps a bound statement that yields one interview row (a SELECT or a RETURNING write), to completion. */
+static ig_status sq_interview_fetch(sq_conn *c, sqlite3_stmt *q, store_interview *out, ig_err *err)
+{
+    ig_status rc = sq_step_row(c, q, "interview", err);
+    if (rc == IG_OK)
+        rc = sq_interview_fill(q, out, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "interview", err);
+    return rc;
+}
+
+/* The interview (user_id, id) on connection c. */
+static ig_status sq_interview_read(sq_conn *c, int64_t user_id, int64_t id, store_interview *out, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_INTERVIEW_GET, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, id) != SQLITE_OK))
+        rc = sq_fail(c, "read interview", err);
+    if (rc == IG_OK)
+        rc = sq_interview_fetch(c, q, out, err);
+    sq_reset(q);
+    return rc;
+}
+
+/* Runs statement id with ?1.. = params (as many as it takes) and renders its rows as JSON: an
+ * array, or with single the one row as an object (IG_ENOTFOUND "<what> not found" when none). */
+static ig_status sq_json_rows(sq_conn *c, sq_stmt_id id, const int64_t *params, int nparams, bool single,
+                              const char *what, json_t **out, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *arr = NULL, *row = NULL;
+    *out = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    for (int i = 0; i < nparams && i < sqlite3_bind_parameter_count(q); i++) {
+        if (sqlite3_bind_int64(q, i + 1, params[i]) != SQLITE_OK) {
+            rc = sq_fail(c, what, err);
+            goto out;
+        }
+    }
+    if (single) {
+        rc = sq_step_row(c, q, what, err);
+        if (rc == IG_OK)
+            rc = sq_json_row(q, out, err);
+        goto out;
+    }
+    arr = json_array();
+    if (arr == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory rendering %s", what);
+        goto out;
+    }
+    for (;;) {
+        int src = sqlite3_step(q);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = sq_fail(c, what, err);
+            goto out;
+        }
+        rc = sq_json_row(q, &row, err);
+        if (rc != IG_OK)
+            goto out;
+        if (json_array_append_new(arr, row) != 0) {
+            rc = status_errf(err, IG_ENOMEM, "out of memory rendering %s", what);
+            goto out;
+        }
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(arr);
+    sq_reset(q);
+    return rc;
+}
+
+static const char *sq_member(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* What a stored question inherits when its own object does not say. */
+typedef struct sq_question_ctx {
+    int64_t user_id;
+    int64_t resume_id;          /* 0: NULL */
+    const char *interview_type;
+    const char *difficulty;
+    const char *language;
+    int64_t parent_id;          /* 0: NULL */
+    int64_t now;
+} sq_question_ctx;
+
+/* Inserts the question object qj (validated by store.c) on connection c; *id gets its id. */
+static ig_status sq_question_insert(sq_conn *c, const sq_question_ctx *x, const json_t *qj, int64_t *id,
+                                    ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    char *points = NULL, *follow = NULL;
+    const json_t *p = json_object_get(qj, "expected_points"), *f = json_object_get(qj, "follow_ups");
+    ig_status rc = IG_OK;
+    if ((json_is_array(p) && (points = json_dumps(p, JSON_COMPACT)) == NULL) ||
+        (json_is_array(f) && (follow = json_dumps(f, JSON_COMPACT)) == NULL)) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory storing a question");
+        goto out;
+    }
+    const char *difficulty = sq_member(qj, "difficulty"), *language = sq_member(qj, "language");
+    rc = sq_prepare(c, SQ_QUESTION_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, x->user_id) != SQLITE_OK ||
+        (x->resume_id != 0 ? sqlite3_bind_int64(q, 2, x->resume_id) : sqlite3_bind_null(q, 2)) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, x->interview_type, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 4, difficulty != NULL ? difficulty : x->difficulty, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 5, sq_member(qj, "question_text"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 6, sq_member(qj, "category"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 7, sq_member(qj, "topic"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 8, sq_member(qj, "skill"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 9, points, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 10, follow, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 11, sq_member(qj, "model_answer"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 12, language != NULL ? language : x->language, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 13, sq_member(qj, "bank_id"), -1, SQLITE_STATIC) != SQLITE_OK ||
+        (x->parent_id != 0 ? sqlite3_bind_int64(q, 14, x->parent_id) : sqlite3_bind_null(q, 14)) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 15, x->now) != SQLITE_OK) {
+        rc = sq_fail(c, "store question", err);
+        goto out;
+    }
+    rc = sq_step_row(c, q, "stored question", err);
+    if (rc == IG_OK)
+        *id = sqlite3_column_int64(q, 0);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "stored question", err);
+out:
+    sq_reset(q);
+    free(points);
+    free(follow);
+    return rc;
+}
+
+/* The question (user_id, id) as JSON on connection c. */
+static ig_status sq_question_read(sq_conn *c, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    const int64_t params[] = {user_id, id};
+    return sq_json_rows(c, SQ_QUESTION_GET, params, 2, true, "question", out, err);
+}
+
+static ig_status sq_questions_add(void *impl, int64_t user_id, int64_t resume_id, const char *interview_type,
+                                  const json_t *questions, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    store_resume r;
+    json_t *rows = json_array();
+    sq_question_ctx x = {user_id, resume_id, interview_type, "medium", "zh", 0, (int64_t)time(NULL)};
+    ig_status rc = rows != NULL ? IG_OK : status_errf(err, IG_ENOMEM, "out of memory storing questions");
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin questions", err);
+    if (rc == IG_OK)
+        rc = sq_resume_read(c, user_id, resume_id, &r, err);
+    for (size_t i = 0; rc == IG_OK && i < json_array_size(questions); i++) {
+        int64_t id = 0;
+        json_t *row = NULL;
+        rc = sq_question_insert(c, &x, json_array_get(questions, i), &id, err);
+        if (rc == IG_OK)
+            rc = sq_question_read(c, user_id, id, &row, err);
+        if (rc == IG_OK && json_array_append_new(rows, row) != 0)
+            rc = status_errf(err, IG_ENOMEM, "out of memory storing questions");
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit questions", err);
+    if (rc == IG_OK) {
+        *out = rows;
+        rows = NULL;
+    }
+    json_decref(rows);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_question_get(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_question_read(c, user_id, id, out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Reads the single integer that statement id yields for params (a count). */
+static ig_status sq_count(sq_conn *c, sq_stmt_id id, const int64_t *params, int nparams, int64_t *n, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, id, &q, err);
+    for (int i = 0; rc == IG_OK && i < nparams; i++) {
+        if (sqlite3_bind_int64(q, i + 1, params[i]) != SQLITE_OK)
+            rc = sq_fail(c, "count", err);
+    }
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "count", err);
+    if (rc == IG_OK)
+        *n = sqlite3_column_int64(q, 0);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_question_list(void *impl, int64_t user_id, int64_t resume_id, int page, int per_page,
+                                  json_t **out, int64_t *total, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    const int64_t key[] = {user_id, resume_id};
+    const int64_t params[] = {user_id, resume_id, per_page, (int64_t)(page - 1) * per_page};
+    /* one read transaction: the page and the total come from the same snapshot */
+    ig_status rc = sq_run(c, SQ_BEGIN, "begin question list", err);
+    if (rc == IG_OK)
+        rc = sq_count(c, SQ_QUESTION_COUNT, key, 2, total, err);
+    if (rc == IG_OK)
+        rc = sq_json_rows(c, SQ_QUESTION_LIST, params, 4, false, "questions", out, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "end question list", err);
+    if (rc != IG_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    sq_release(s, c);
+    return rc;
+}
+
+/* Places question_id at position of interview_id on connection c. */
+static ig_status sq_iq_insert(sq_conn *c, int64_t interview_id, int position, int64_t question_id, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_IQ_INSERT, &q, err);
+    if (rc == IG_OK &&
+        (sqlite3_bind_int64(q, 1, interview_id) != SQLITE_OK || sqlite3_bind_int(q, 2, position) != SQLITE_OK ||
+         sqlite3_bind_int64(q, 3, question_id) != SQLITE_OK))
+        rc = sq_fail(c, "order question", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "order question", err);
+    sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_interview_create(void *impl, const store_interview_new *in, const json_t *questions,
+                                     store_interview *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    store_resume r;
+    int64_t now = (int64_t)time(NULL);
+    size_t n = json_array_size(questions);
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin interview", err);
+    if (rc == IG_OK)
+        rc = sq_resume_read(c, in->user_id, in->resume_id, &r, err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_INTERVIEW_INSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, in->user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, in->resume_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, in->session_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 4, in->interview_type, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 5, in->difficulty, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 6, in->job_description, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 7, in->language, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 8, (int64_t)n) != SQLITE_OK || sqlite3_bind_int64(q, 9, now) != SQLITE_OK ||
+        sqlite3_bind_int(q, 10, in->hints ? 1 : 0) != SQLITE_OK ||
+        sqlite3_bind_int(q, 11, in->adaptive ? 1 : 0) != SQLITE_OK || sqlite3_bind_int64(q, 12, in->seed) != SQLITE_OK) {
+        rc = sq_fail(c, "create interview", err);
+        goto out;
+    }
+    rc = sq_interview_fetch(c, q, out, err);
+    sq_question_ctx x = {in->user_id, in->resume_id, in->interview_type, in->difficulty, in->language, 0, now};
+    for (size_t i = 0; rc == IG_OK && i < n; i++) {
+        int64_t qid = 0;
+        rc = sq_question_insert(c, &x, json_array_get(questions, i), &qid, err);
+        if (rc == IG_OK)
+            rc = sq_iq_insert(c, out->id, (int)i, qid, err);
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit interview", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_get(void *impl, int64_t user_id, int64_t id, store_interview *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_interview_read(c, user_id, id, out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_add_usage(void *impl, int64_t user_id, int64_t id, int64_t prompt_tokens,
+                                        int64_t completion_tokens, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_INTERVIEW_ADD_USAGE, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 3, prompt_tokens) != SQLITE_OK ||
+                        sqlite3_bind_int64(q, 4, completion_tokens) != SQLITE_OK))
+        rc = sq_fail(c, "add interview usage", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "add interview usage", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "interview not found");
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* ---- realtime: interview rooms ---- */
+
+static ig_status sq_interview_owner_by_session(void *impl, const char *session_id, int64_t user_id,
+                                               store_interview *out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_INTERVIEW_BY_SESSION, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 2, session_id, -1, SQLITE_STATIC) != SQLITE_OK))
+        rc = sq_fail(c, "read interview by session", err);
+    if (rc == IG_OK)
+        rc = sq_interview_fetch(c, q, out, err);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_list(void *impl, int64_t user_id, int page, int per_page, store_interview **items,
+                                   size_t *count, int64_t *total, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    store_interview *rows = NULL;
+    size_t n = 0;
+    int64_t offset = (int64_t)(page - 1) * per_page;
+    ig_status rc = sq_run(c, SQ_BEGIN, "begin interview list", err);
+    if (rc == IG_OK)
+        rc = sq_count(c, SQ_INTERVIEW_COUNT, &user_id, 1, total, err);
+    if (rc != IG_OK || offset >= *total)
+        goto done;
+    int64_t want = *total - offset < per_page ? *total - offset : per_page;
+    rows = calloc((size_t)want, sizeof *rows);
+    if (rows == NULL) {
+        rc = status_errf(err, IG_ENOMEM, "out of memory listing interviews");
+        goto done;
+    }
+    rc = sq_prepare(c, SQ_INTERVIEW_LIST, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, want) != SQLITE_OK ||
+                        sqlite3_bind_int64(q, 3, offset) != SQLITE_OK))
+        rc = sq_fail(c, "list interviews", err);
+    while (rc == IG_OK && n < (size_t)want) {
+        int src = sqlite3_step(q);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW)
+            rc = sq_fail(c, "list interviews", err);
+        else if ((rc = sq_interview_fill(q, &rows[n], err)) == IG_OK)
+            n++;
+    }
+done:
+    sq_reset(q);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "end interview list", err);
+    if (rc == IG_OK && n > 0) {
+        *items = rows;
+        *count = n;
+        rows = NULL;
+    }
+    free(rows);
+    sq_release(s, c);
+    return rc;
+}
+
+/* The question at position of (user_id, id) as JSON, with "position", on connection c. */
+static ig_status sq_interview_question_read(sq_conn *c, int64_t user_id, int64_t id, int position, json_t **out,
+                                            ig_err *err)
+{
+    const int64_t params[] = {user_id, id, position};
+    return sq_json_rows(c, SQ_INTERVIEW_QUESTION, params, 3, true, "interview question", out, err);
+}
+
+static ig_status sq_interview_question(void *impl, int64_t user_id, int64_t id, int position, json_t **out,
+                                       ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    ig_status rc = sq_interview_question_read(c, user_id, id, position, out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+/* Reads statement sid's rows about the user's interview id in one snapshot, after checking the
+ * interview is theirs (IG_ENOTFOUND otherwise). */
+static ig_status sq_interview_rows(void *impl, sq_stmt_id sid, int64_t user_id, int64_t id, const char *what,
+                                   json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    store_interview iv;
+    const int64_t params[] = {user_id, id};
+    ig_status rc = sq_run(c, SQ_BEGIN, "begin interview read", err);
+    if (rc == IG_OK)
+        rc = sq_interview_read(c, user_id, id, &iv, err);
+    if (rc == IG_OK)
+        rc = sq_json_rows(c, sid, params, 2, false, what, out, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "end interview read", err);
+    if (rc != IG_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_items(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    return sq_interview_rows(impl, SQ_INTERVIEW_ITEMS, user_id, id, "interview questions", out, err);
+}
+
+static ig_status sq_interview_answers(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    return sq_interview_rows(impl, SQ_INTERVIEW_ANSWERS, user_id, id, "answers", out, err);
+}
+
+/* Inserts the answer row on connection c; *id gets its id. */
+static ig_status sq_answer_insert(sq_conn *c, const store_answer_new *a, const store_answer_docs *d, int64_t now,
+                                  int64_t *id, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_ANSWER_INSERT, &q, err);
+    if (rc != IG_OK)
+        return rc;
+    if (sqlite3_bind_int64(q, 1, a->interview_id) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 2, a->question_id) != SQLITE_OK ||
+        sqlite3_bind_text(q, 3, a->answer_text, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 4, a->answer_audio_url, -1, SQLITE_STATIC) != SQLITE_OK ||
+        (a->response_time >= 0 ? sqlite3_bind_int64(q, 5, a->response_time) : sqlite3_bind_null(q, 5)) != SQLITE_OK ||
+        (d->has_score ? sqlite3_bind_double(q, 6, d->score) : sqlite3_bind_null(q, 6)) != SQLITE_OK ||
+        sqlite3_bind_text(q, 7, d->feedback, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 8, a->skipped ? "skipped" : "answered", -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 9, d->analysis, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 10, d->dimensions, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(q, 11, d->engine, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 12, now) != SQLITE_OK) {
+        rc = sq_fail(c, "store answer", err);
+        goto out;
+    }
+    rc = sq_step_row(c, q, "stored answer", err);
+    if (rc == IG_OK)
+        *id = sqlite3_column_int64(q, 0);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "stored answer", err);
+    if (rc == IG_ECONFLICT)
+        rc = status_errf(err, IG_ECONFLICT, "question %lld was already answered", (long long)a->question_id);
+out:
+    sq_reset(q);
+    return rc;
+}
+
+/* Runs a statement with ?1 = a (and ?2 = b when it takes two) and no result rows. */
+static ig_status sq_run2(sq_conn *c, sq_stmt_id sid, int64_t a, int64_t b, const char *what, ig_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, sid, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, a) != SQLITE_OK ||
+                        (sqlite3_bind_parameter_count(q) >= 2 && sqlite3_bind_int64(q, 2, b) != SQLITE_OK)))
+        rc = sq_fail(c, what, err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, what, err);
+    sq_reset(q);
+    return rc;
+}
+
+/* Inserts a follow-up question at position of the interview iv, after moving the later ones on. */
+static ig_status sq_follow_up_insert(sq_conn *c, const store_interview *iv, const store_answer_new *a, int position,
+                                     int64_t now, int64_t *qid, ig_err *err)
+{
+    sq_question_ctx x = {iv->user_id, iv->resume_id, iv->interview_type, iv->difficulty, iv->language,
+                         a->question_id, now};
+    ig_status rc = sq_question_insert(c, &x, a->follow_up, qid, err);
+    if (rc == IG_OK)
+        rc = sq_run2(c, SQ_IQ_SHIFT_OUT, iv->id, position - 1, "make room", err);
+    if (rc == IG_OK)
+        rc = sq_run2(c, SQ_IQ_SHIFT_BACK, iv->id, 0, "make room", err);
+    if (rc == IG_OK)
+        rc = sq_iq_insert(c, iv->id, position, *qid, err);
+    return rc;
+}
+
+static ig_status sq_interview_record(void *impl, const store_answer_new *a, const store_answer_docs *docs,
+                                     store_interview *out, json_t **answer, json_t **follow_up, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    store_interview iv;
+    json_t *ans = NULL, *fq = NULL;
+    int64_t now = (int64_t)time(NULL), answer_id = 0, fid = 0;
+    /* the write lock first: the state read below is the state written against */
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin answer", err);
+    if (rc == IG_OK)
+        rc = sq_interview_read(c, a->user_id, a->interview_id, &iv, err);
+    if (rc != IG_OK)
+        goto out;
+    if (strcmp(iv.status, "active") != 0) {
+        rc = status_errf(err, IG_ESTATE, "the interview is %s, not active", iv.status);
+        goto out;
+    }
+    rc = sq_prepare(c, SQ_IQ_AT, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, iv.id) != SQLITE_OK ||
+                        sqlite3_bind_int(q, 2, iv.current_question_index) != SQLITE_OK))
+        rc = sq_fail(c, "current question", err);
+    if (rc == IG_OK)
+        rc = sq_step_row(c, q, "current question", err);
+    if (rc == IG_ENOTFOUND)
+        rc = status_errf(err, IG_ECONFLICT, "every question has been answered or skipped");
+    if (rc == IG_OK && sqlite3_column_int64(q, 0) != a->question_id)
+        rc = status_errf(err, IG_ECONFLICT, "question %lld is not the current question", (long long)a->question_id);
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_OK)
+        rc = sq_answer_insert(c, a, docs, now, &answer_id, err);
+    if (rc == IG_OK && a->follow_up != NULL)
+        rc = sq_follow_up_insert(c, &iv, a, iv.current_question_index + 1, now, &fid, err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_INTERVIEW_ADVANCE, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, iv.user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, iv.id) != SQLITE_OK ||
+        sqlite3_bind_int(q, 3, fid != 0 ? 1 : 0) != SQLITE_OK || sqlite3_bind_int64(q, 4, now) != SQLITE_OK ||
+        sqlite3_bind_int(q, 5, iv.current_question_index) != SQLITE_OK) {
+        rc = sq_fail(c, "next question", err);
+        goto out;
+    }
+    rc = sq_interview_fetch(c, q, out, err);
+    const int64_t key[] = {iv.user_id, answer_id};
+    if (rc == IG_OK)
+        rc = sq_json_rows(c, SQ_ANSWER_GET, key, 2, true, "answer", &ans, err);
+    if (rc == IG_OK && fid != 0)
+        rc = sq_interview_question_read(c, iv.user_id, iv.id, iv.current_question_index + 1, &fq, err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit answer", err);
+    if (rc == IG_OK) {
+        *answer = ans;
+        *follow_up = fq;
+        ans = fq = NULL;
+    }
+out:
+    json_decref(ans);
+    json_decref(fq);
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+/* After a guarded write to (user_id, id) changed nothing: IG_ENOTFOUND when the interview is not
+ * the user's, else IG_ESTATE naming its status. */
+static ig_status sq_interview_refused(sq_conn *c, int64_t user_id, int64_t id, const char *action, ig_err *err)
+{
+    store_interview iv;
+    ig_status rc = sq_interview_read(c, user_id, id, &iv, err);
+    if (rc != IG_OK)
+        return rc;
+    return status_errf(err, IG_ESTATE, "cannot %s an interview that is %s", action, iv.status);
+}
+
+static ig_status sq_interview_transition(void *impl, int64_t user_id, int64_t id, store_transition t, int64_t now,
+                                         store_interview *out, ig_err *err)
+{
+    static const struct {
+        sq_stmt_id sid;
+        const char *action;
+    } ops[] = {[STORE_PAUSE] = {SQ_INTERVIEW_PAUSE, "pause"},
+               [STORE_RESUME] = {SQ_INTERVIEW_RESUME, "resume"},
+               [STORE_CANCEL] = {SQ_INTERVIEW_CANCEL, "cancel"}};
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    /* one guarded UPDATE: the status it requires is the status it changes */
+    ig_status rc = sq_prepare(c, ops[t].sid, &q, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, id) != SQLITE_OK ||
+                        sqlite3_bind_int64(q, 3, now) != SQLITE_OK))
+        rc = sq_fail(c, ops[t].action, err);
+    if (rc == IG_OK)
+        rc = sq_interview_fetch(c, q, out, err);
+    sq_reset(q);
+    if (rc == IG_ENOTFOUND)
+        rc = sq_interview_refused(c, user_id, id, ops[t].action, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_finish(void *impl, int64_t user_id, int64_t id, const store_interview_end *end,
+                                     const char *const docs[6], const char *engine, store_interview *out,
+                                     ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin end", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_INTERVIEW_FINISH, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    if (sqlite3_bind_int64(q, 1, user_id) != SQLITE_OK || sqlite3_bind_int64(q, 2, id) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 3, end->ended_at) != SQLITE_OK || sqlite3_bind_int64(q, 4, end->duration) != SQLITE_OK ||
+        (end->has_score ? sqlite3_bind_double(q, 5, end->overall_score) : sqlite3_bind_null(q, 5)) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 6, end->version) != SQLITE_OK) {
+        rc = sq_fail(c, "end interview", err);
+        goto out;
+    }
+    rc = sq_interview_fetch(c, q, out, err);
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_ENOTFOUND) {
+        rc = sq_interview_read(c, user_id, id, out, err);
+        if (rc == IG_OK && (strcmp(out->status, "active") == 0 || strcmp(out->status, "paused") == 0))
+            rc = status_errf(err, IG_ECONFLICT, "the interview changed while its report was made");
+        else if (rc == IG_OK)
+            rc = status_errf(err, IG_ESTATE, "cannot end an interview that is %s", out->status);
+        goto out;
+    }
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_FEEDBACK_UPSERT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    bool bound = sqlite3_bind_int64(q, 1, id) == SQLITE_OK &&
+                 (end->has_score ? sqlite3_bind_double(q, 2, end->overall_score) : sqlite3_bind_null(q, 2)) == SQLITE_OK;
+    for (int i = 0; bound && i < 6; i++)
+        bound = sqlite3_bind_text(q, 3 + i, docs[i], -1, SQLITE_STATIC) == SQLITE_OK;
+    if (!bound || sqlite3_bind_text(q, 9, engine, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 10, end->ended_at) != SQLITE_OK) {
+        rc = sq_fail(c, "store report", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "store report", err);
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit end", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_feedback(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    const int64_t params[] = {user_id, id};
+    ig_status rc = sq_json_rows(c, SQ_INTERVIEW_FEEDBACK, params, 2, true, "report", out, err);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_interview_stats(void *impl, int64_t user_id, json_t **out, ig_err *err)
+{
+    static const struct {
+        const char *key;
+        sq_stmt_id sid;
+    } parts[] = {{"statuses", SQ_STATS_STATUSES}, {"completed", SQ_STATS_COMPLETED}, {"topics", SQ_STATS_TOPICS}};
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    json_t *doc = json_object();
+    ig_status rc = doc != NULL ? IG_OK : status_errf(err, IG_ENOMEM, "out of memory reading stats");
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_BEGIN, "begin stats", err);
+    for (size_t i = 0; rc == IG_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *v = NULL;
+        rc = sq_json_rows(c, parts[i].sid, &user_id, 1, false, parts[i].key, &v, err);
+        if (rc == IG_OK && json_object_set_new(doc, parts[i].key, v) != 0)
+            rc = status_errf(err, IG_ENOMEM, "out of memory reading stats");
+    }
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "end stats", err);
+    if (rc == IG_OK) {
+        *out = doc;
+        doc = NULL;
+    }
+    json_decref(doc);
+    sq_release(s, c);
+    return rc;
+}
+
+static ig_status sq_weak_topics(void *impl, int64_t user_id, int limit, json_t **out, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    const int64_t params[] = {user_id, limit};
+    json_t *rows = NULL, *lists = json_array();
+    ig_status rc = lists != NULL ? IG_OK : status_errf(err, IG_ENOMEM, "out of memory reading topics");
+    if (rc == IG_OK)
+        rc = sq_json_rows(c, SQ_WEAK_TOPICS, params, 2, false, "weak topics", &rows, err);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *topics = json_object_get(row, "weakest_topics");
+        if (rc == IG_OK && json_is_array(topics) && json_array_append(lists, topics) != 0)
+            rc = status_errf(err, IG_ENOMEM, "out of memory reading topics");
+    }
+    json_decref(rows);
+    if (rc == IG_OK) {
+        *out = lists;
+        lists = NULL;
+    }
+    json_decref(lists);
+    sq_release(s, c);
+    return rc;
+}
+
 /* ---- open / close ---- */
 
 static void sq_destroy(sq_store *s)
@@ -1792,6 +2748,57 @@ out:
     return rc;
 }
 
+/* ---- structured resume edits ---- */
+
+static ig_status sq_resume_edit_result(void *impl, int64_t user_id, int64_t id,
+                                       const char *const docs[STORE_RESULT_DOCS], double confidence, ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    int64_t now = (int64_t)time(NULL);
+    store_resume r;
+    ig_status rc = sq_run(c, SQ_BEGIN_IMMEDIATE, "begin edit result", err);
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESUME_EDIT_CONFIDENCE, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK &&
+        (sqlite3_bind_double(q, 3, confidence) != SQLITE_OK || sqlite3_bind_int64(q, 4, now) != SQLITE_OK))
+        rc = sq_fail(c, "edit result", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "edit result", err);
+    sq_reset(q);
+    q = NULL;
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0) {
+        /* missing (or not the user's), or not completed: a reparse may have just started */
+        rc = sq_resume_read(c, user_id, id, &r, err);
+        if (rc == IG_OK)
+            rc = status_errf(err, IG_ESTATE, "resume %lld is %s, not completed", (long long)id, r.status);
+    }
+    if (rc == IG_OK)
+        rc = sq_prepare(c, SQ_RESULT_EDIT, &q, err);
+    if (rc != IG_OK)
+        goto out;
+    bool bound = sqlite3_bind_int64(q, 1, user_id) == SQLITE_OK && sqlite3_bind_int64(q, 13, id) == SQLITE_OK &&
+                 sqlite3_bind_int64(q, 12, now) == SQLITE_OK;
+    for (int i = 0; bound && i < STORE_RESULT_DOCS; i++)
+        bound = sqlite3_bind_text(q, 2 + i, docs[i], -1, SQLITE_STATIC) == SQLITE_OK;
+    if (!bound) {
+        rc = sq_fail(c, "edit result", err);
+        goto out;
+    }
+    rc = sq_step_done(c, q, "edit result", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "parse result not found");
+    if (rc == IG_OK)
+        rc = sq_run(c, SQ_COMMIT, "commit edit result", err);
+out:
+    sq_reset(q);
+    sq_release(s, c);
+    return rc;
+}
+
 static void sq_close(void *impl)
 {
     sq_destroy(impl);
@@ -1830,6 +2837,7 @@ const store_backend store_sqlite_backend = {
     .resume_mark_processing = sq_resume_mark_processing,
     .resume_save_result = sq_resume_save_result,
     .resume_mark_failed = sq_resume_mark_failed,
+    .resume_edit_result = sq_resume_edit_result,
     .job_enqueue = sq_job_enqueue,
     .job_lease = sq_job_lease,
     .job_renew = sq_job_renew,
@@ -1837,4 +2845,21 @@ const store_backend store_sqlite_backend = {
     .job_fail = sq_job_fail,
     .job_get = sq_job_get,
     .job_purge = sq_job_purge,
+    .questions_add = sq_questions_add,
+    .question_get = sq_question_get,
+    .question_list = sq_question_list,
+    .interview_create = sq_interview_create,
+    .interview_get = sq_interview_get,
+    .interview_add_usage = sq_interview_add_usage,
+    .interview_owner_by_session = sq_interview_owner_by_session,
+    .interview_list = sq_interview_list,
+    .interview_question = sq_interview_question,
+    .interview_items = sq_interview_items,
+    .interview_record = sq_interview_record,
+    .interview_transition = sq_interview_transition,
+    .interview_finish = sq_interview_finish,
+    .interview_answers = sq_interview_answers,
+    .interview_feedback = sq_interview_feedback,
+    .interview_stats = sq_interview_stats,
+    .weak_topics = sq_weak_topics,
 };

@@ -25,7 +25,9 @@ static const char *const all_vars[] = {
     "PWHASH_OPSLIMIT", "PWHASH_MEMLIMIT", "MAX_CONNECTIONS", "MAX_HEADER_SIZE", "MAX_HEADERS",
     "HEADER_TIMEOUT", "BODY_TIMEOUT", "BODY_IDLE_TIMEOUT", "BODY_MIN_RATE", "KEEPALIVE_TIMEOUT",
     "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT", "JOB_WORKERS", "JOB_POLL_MS", "JOB_LEASE_SECONDS",
-    "JOB_MAX_ATTEMPTS",
+    "JOB_MAX_ATTEMPTS", "RT_PING_INTERVAL", "RT_PING_TIMEOUT", "RT_MAX_PAYLOAD",
+    "AI_ENGINE", "AI_BASE_URL", "AI_MODEL", "AI_TIMEOUT", "AI_MAX_CONCURRENCY", "ASR_ENGINE", "ASR_MODEL",
+    "WEB_ROOT",
 };
 
 #define NO_ENV_FILE "/nonexistent/ig-test/.env"
@@ -328,6 +330,7 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.ratelimit_default, "100 per hour");
     assert_string_equal(cfg.ratelimit_auth, "10 per minute");
     assert_string_equal(cfg.cors_origins, "*");
+    assert_string_equal(cfg.web_root, "./web");
     assert_int_equal(cfg.password_min_length, 8);
     assert_int_equal(cfg.pwhash_opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
     assert_int_equal(cfg.pwhash_memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
@@ -346,6 +349,9 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.job_poll_ms, 1000);
     assert_int_equal(cfg.job_lease_seconds, 60);
     assert_int_equal(cfg.job_max_attempts, 3);
+    assert_int_equal(cfg.rt_ping_interval, 25000);
+    assert_int_equal(cfg.rt_ping_timeout, 20000);
+    assert_int_equal(cfg.rt_max_payload, 1000000);
 
     load_ok(&cfg, NULL); /* no .env at all */
     assert_int_equal(cfg.port, 5000);
@@ -467,6 +473,17 @@ static void test_numbers_strict(void **state)
     assert_int_equal(cfg.job_poll_ms, 50);
     assert_int_equal(cfg.job_lease_seconds, 2);
     assert_int_equal(cfg.job_max_attempts, 5);
+
+    expect_invalid("RT_PING_INTERVAL", "99");
+    expect_invalid("RT_PING_TIMEOUT", "0");
+    expect_invalid("RT_MAX_PAYLOAD", "1023");
+    setenv("RT_PING_INTERVAL", "300", 1);
+    setenv("RT_PING_TIMEOUT", "200", 1);
+    setenv("RT_MAX_PAYLOAD", "4096", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_int_equal(cfg.rt_ping_interval, 300);
+    assert_int_equal(cfg.rt_ping_timeout, 200);
+    assert_int_equal(cfg.rt_max_payload, 4096);
 }
 
 static void test_booleans_and_choices(void **state)
@@ -737,6 +754,73 @@ static void test_secrets_placeholders_refused_everywhere(void **state)
     assert_string_equal(cfg.secret_key, "short");
 }
 
+/* ---- the AI engine ---- */
+
+static void test_ai_engine(void **state)
+{
+    (void)state;
+    ig_config cfg;
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.ai_engine, "local");
+    assert_string_equal(cfg.ai_base_url, "https://api.openai.com/v1");
+    assert_string_equal(cfg.ai_model, "gpt-4o-mini");
+    assert_int_equal(cfg.ai_timeout, 30);
+    assert_int_equal(cfg.ai_max_concurrency, 4);
+    assert_string_equal(cfg.asr_engine, "pocketsphinx");
+    assert_string_equal(cfg.asr_model, "whisper-1");
+    assert_string_equal(config_ai_api_key(&cfg), "");
+
+    /* DeepSeek's key alone: DeepSeek's URL and model, and its key */
+    setenv("DEEPSEEK_API_KEY", "sk-deepseek", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.ai_base_url, "https://api.deepseek.com/v1");
+    assert_string_equal(cfg.ai_model, "deepseek-chat");
+    assert_string_equal(config_ai_api_key(&cfg), "sk-deepseek");
+    setenv("AI_MODEL", "deepseek-reasoner", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.ai_model, "deepseek-reasoner");
+    /* with an OpenAI key too, OpenAI stays the default; each server gets its own key */
+    unsetenv("AI_MODEL");
+    setenv("OPENAI_API_KEY", "sk-openai", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.ai_base_url, "https://api.openai.com/v1");
+    assert_string_equal(cfg.ai_model, "gpt-4o-mini");
+    assert_string_equal(config_ai_api_key(&cfg), "sk-openai");
+    setenv("AI_BASE_URL", "https://api.deepseek.com/v1", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(config_ai_api_key(&cfg), "sk-deepseek");
+    /* a local server: the OpenAI key only (never DeepSeek's) */
+    setenv("AI_BASE_URL", "http://localhost:11434/v1", 1);
+    setenv("AI_ENGINE", "OpenAI", 1);
+    setenv("AI_MODEL", "qwen2.5:7b", 1);
+    setenv("ASR_ENGINE", "openai", 1);
+    setenv("AI_TIMEOUT", "5", 1);
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.ai_engine, "openai");
+    assert_string_equal(cfg.ai_base_url, "http://localhost:11434/v1");
+    assert_string_equal(cfg.ai_model, "qwen2.5:7b");
+    assert_string_equal(cfg.asr_engine, "openai");
+    assert_int_equal(cfg.ai_timeout, 5);
+    assert_string_equal(config_ai_api_key(&cfg), "sk-openai");
+    unsetenv("OPENAI_API_KEY");
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(config_ai_api_key(&cfg), "");
+
+    ig_err err = {IG_OK, ""};
+    setenv("AI_ENGINE", "claude", 1);
+    assert_int_equal(config_load(&cfg, NO_ENV_FILE, &err), IG_EINVAL);
+    assert_non_null(strstr(err.msg, "AI_ENGINE"));
+    setenv("AI_ENGINE", "local", 1);
+    setenv("ASR_ENGINE", "whisper", 1);
+    assert_int_equal(config_load(&cfg, NO_ENV_FILE, &err), IG_EINVAL);
+    setenv("ASR_ENGINE", "pocketsphinx", 1);
+    setenv("AI_TIMEOUT", "0", 1);
+    assert_int_equal(config_load(&cfg, NO_ENV_FILE, &err), IG_EINVAL);
+    setenv("AI_TIMEOUT", "30", 1);
+    setenv("AI_MAX_CONCURRENCY", "0", 1);
+    assert_int_equal(config_load(&cfg, NO_ENV_FILE, &err), IG_EINVAL);
+}
+
 /* ---- dump ---- */
 
 static void test_dump_masks_and_reads_back(void **state)
@@ -744,6 +828,7 @@ static void test_dump_masks_and_reads_back(void **state)
     fixture *f = *state;
     setenv("SECRET_KEY", "s3cr3t-value-that-must-not-leak", 1);
     setenv("OPENAI_API_KEY", "sk-not-to-be-printed", 1);
+    setenv("AI_BASE_URL", "https://proxy:proxypass@llm.example/v1", 1);
     setenv("DATABASE_URL", "postgresql://ig:hunter2@db:5432/ig?sslmode=require", 1);
     setenv("REDIS_URL", "redis://:redispass@cache:6379/0", 1);
     setenv("CORS_ORIGINS", "https://a.example, \"weird\" #x", 1);
@@ -764,6 +849,8 @@ static void test_dump_masks_and_reads_back(void **state)
     assert_null(strstr(text, "sk-not"));
     assert_null(strstr(text, "hunter2"));
     assert_null(strstr(text, "redispass"));
+    assert_null(strstr(text, "proxypass"));
+    assert_non_null(strstr(text, "\nAI_BASE_URL=https://proxy:***@llm.example/v1\n"));
     assert_non_null(strstr(text, "\nSECRET_KEY=***\n"));
     assert_non_null(strstr(text, "\nJWT_SECRET_KEY=\n"));
     assert_non_null(strstr(text, "\nOPENAI_API_KEY=***\n"));
@@ -813,6 +900,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_secrets_file_missing_one_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_production, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_placeholders_refused_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ai_engine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_masks_and_reads_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

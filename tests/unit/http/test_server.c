@@ -58,6 +58,10 @@ typedef struct fixture {
     http_exchange *held;  /* a request on /hold, answered later by the test */
     bool shut_done;
     resp r[MAX_RESP];
+    uv_tcp_t *hj_tcp;     /* a connection taken over by http_exchange_hijack */
+    char hj_rest[64];     /* the bytes that came with it */
+    size_t hj_rest_len;
+    bool hj_closed;
 } fixture;
 
 /* ---- server callbacks ---- */
@@ -69,11 +73,33 @@ static uint64_t cb_body_limit(http_exchange *x, void *udata)
     return BODY_LIMIT;
 }
 
+/* The new owner of a hijacked connection: says hello in its own protocol. */
+static void on_hijacked(void *arg, uv_tcp_t *tcp, const char *rest, size_t n)
+{
+    fixture *f = arg;
+    f->hj_tcp = tcp;
+    tcp->data = f;
+    assert_true(n < sizeof f->hj_rest);
+    memcpy(f->hj_rest, rest, n);
+    f->hj_rest_len = n;
+    uv_buf_t b = uv_buf_init((char *)"HELLO", 5);
+    assert_int_equal(uv_try_write((uv_stream_t *)tcp, &b, 1), 5);
+}
+
+static void on_hijacked_closed(void *data)
+{
+    ((fixture *)data)->hj_closed = true;
+}
+
 static void cb_request(http_exchange *x, void *udata)
 {
     fixture *f = udata;
     http_request *r = http_exchange_request(x);
     f->requests++;
+    if (str_eq(r->path, STR_LIT("/upgrade"))) {
+        assert_true(http_exchange_hijack(x, on_hijacked, f));
+        return;
+    }
     if (str_eq(r->path, STR_LIT("/hold"))) {
         f->held = x;
         return;
@@ -946,10 +972,73 @@ static void test_client_gone_mid_request(void **state)
     assert_int_equal(f->requests, 0);
 }
 
+/* Taken over from inside the request callback: the bytes after the request go with it. */
+static void test_hijack_in_callback(void **state)
+{
+    fixture *f = *state;
+    client *c = connect_client(f);
+    send_str(f, c, "GET /upgrade HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: x-test\r\n\r\nEXTRA");
+    for (int i = 0; i < 200 && c->out.len < 5; i++)
+        pump(f, 1);
+    assert_int_equal(c->out.len, 5);
+    assert_memory_equal(c->out.p, "HELLO", 5); /* no HTTP response: the new owner speaks */
+    assert_int_equal(f->hj_rest_len, 5);
+    assert_memory_equal(f->hj_rest, "EXTRA", 5);
+    assert_int_equal(f->done, 1);
+    assert_int_equal(f->done_status[0], 101);
+    assert_int_equal(http_server_connections(f->srv), 0);
+    http_hijacked_close(f->hj_tcp, on_hijacked_closed);
+    assert_true(wait_eof(f, c));
+    for (int i = 0; i < 100 && !f->hj_closed; i++)
+        pump(f, 1);
+    assert_true(f->hj_closed);
+}
+
+/* Taken over later, from outside the parser: the bytes read meanwhile go with it; a hijack after
+ * the client left fails and releases the exchange. */
+static void test_hijack_later(void **state)
+{
+    fixture *f = *state;
+    client *c = connect_client(f);
+    send_str(f, c, "GET /hold HTTP/1.1\r\n\r\nMORE");
+    for (int i = 0; i < 100 && f->held == NULL; i++)
+        pump(f, 1);
+    assert_non_null(f->held);
+    pump_for(f, 10);
+    http_exchange *x = f->held;
+    f->held = NULL;
+    assert_true(http_exchange_hijack(x, on_hijacked, f));
+    assert_non_null(f->hj_tcp);
+    assert_int_equal(f->hj_rest_len, 4);
+    assert_memory_equal(f->hj_rest, "MORE", 4);
+    for (int i = 0; i < 200 && c->out.len < 5; i++)
+        pump(f, 1);
+    assert_memory_equal(c->out.p, "HELLO", 5);
+    http_hijacked_close(f->hj_tcp, NULL);
+    assert_true(wait_eof(f, c));
+
+    client *gone = connect_client(f);
+    send_str(f, gone, "GET /hold HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < 100 && f->held == NULL; i++)
+        pump(f, 1);
+    assert_non_null(f->held);
+    shutdown(gone->fd, SHUT_WR);
+    pump_for(f, 20);
+    x = f->held;
+    f->held = NULL;
+    f->hj_tcp = NULL;
+    int done = f->done;
+    assert_false(http_exchange_hijack(x, on_hijacked, f));
+    assert_null(f->hj_tcp);
+    assert_true(wait_eof(f, gone));
+    assert_int_equal(f->done, done + 1);
+}
+
 static void test_status_reason(void **state)
 {
     (void)state;
     assert_string_equal(http_status_reason(200), "OK");
+    assert_string_equal(http_status_reason(304), "Not Modified");
     assert_string_equal(http_status_reason(413), "Payload Too Large");
     assert_string_equal(http_status_reason(431), "Request Header Fields Too Large");
     assert_string_equal(http_status_reason(999), "Unknown");
@@ -1072,6 +1161,8 @@ int main(void)
         T(test_shutdown_graceful),
         T(test_shutdown_timeout_abandons_handler),
         T(test_client_gone_mid_request),
+        T(test_hijack_in_callback),
+        T(test_hijack_later),
         T(test_status_reason),
         T(test_crlf_only_still_times_out),
         T(test_space_before_colon_400),

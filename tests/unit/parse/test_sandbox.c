@@ -20,6 +20,7 @@
 
 #include "parse/fixtures.h"
 #include "parse/sandbox.h"
+#include "parse/structure.h"
 
 #define SELF "/proc/self/exe"
 
@@ -98,6 +99,13 @@ static void test_same_as_in_process(void **state)
     json_t *local = NULL;
     ig_err err = {IG_OK, ""};
     assert_int_equal(parse_extract_file(f->html, &f->lim, &local, &err), IG_OK);
+    /* the child adds the structured resume to what it extracted */
+    json_t *text = json_object_get(local, "raw_text"), *doc = NULL;
+    assert_int_equal(structure_resume(json_string_value(text), json_string_length(text),
+                                      json_object_get(local, "links"), &doc, &err),
+                     IG_OK);
+    assert_int_equal(json_object_update(local, doc), 0);
+    json_decref(doc);
     assert_true(json_equal(f->out, local));
     assert_string_equal(json_string_value(json_object_get(f->out, "raw_text")), "Ada Lovelace\ngithub.com/ada");
     json_decref(local);

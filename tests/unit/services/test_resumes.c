@@ -1,7 +1,8 @@
 /* Tests of the resumes service with real files and the real extractor: uploads (type by content,
  * random stored names, duplicates, refusals), the parse job run through the sandbox (this test
  * binary is the extractor: `test_resumes extract ...` runs the child), failure codes for empty,
- * damaged, missing, crashing and hanging extractions, and delete, download and reparse. */
+ * damaged, missing, crashing and hanging extractions, the user's corrections of the structured
+ * result, and delete, download and reparse. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -281,7 +282,7 @@ static void test_sanitize_name(void **state)
     assert_int_equal(strlen(out), 255);
 }
 
-static void test_mime_and_confidence(void **state)
+static void test_mime_types(void **state)
 {
     (void)state;
     assert_string_equal(resumes_mime_type(PARSE_PDF), "application/pdf");
@@ -292,30 +293,6 @@ static void test_mime_and_confidence(void **state)
     assert_string_equal(resumes_mime_type(PARSE_PNG), "image/png");
     assert_string_equal(resumes_mime_type(PARSE_JPEG), "image/jpeg");
     assert_null(resumes_mime_type(PARSE_UNSUPPORTED));
-
-    assert_true(resumes_confidence(NULL, false) == 0.0);
-    assert_true(resumes_confidence("", false) == 0.0);
-    assert_true(resumes_confidence("   \n\t ", false) == 0.0);
-    /* 1000 non-blank characters and no sections: a quarter */
-    char *words = malloc(2001);
-    assert_non_null(words);
-    for (int i = 0; i < 1000; i++)
-        memcpy(words + 2 * i, "x ", 2);
-    words[2000] = '\0';
-    assert_true(resumes_confidence(words, false) == 0.25);
-    free(words);
-    /* long text with every section, in either language */
-    char *full = malloc(4000);
-    assert_non_null(full);
-    snprintf(full, 4000, "me@example.com EDUCATION Experience Skills Projects ");
-    size_t n = strlen(full);
-    memset(full + n, 'y', 2500);
-    full[n + 2500] = '\0';
-    assert_true(resumes_confidence(full, false) == 1.0);
-    assert_true(resumes_confidence(full, true) == 0.8); /* OCR text counts for less */
-    free(full);
-    double zh = resumes_confidence("电话 13800000000 教育背景 工作经历 专业技能 项目经验", false);
-    assert_true(zh > 0.5 && zh < 0.52); /* five sections, little text */
 }
 
 /* ---- uploads ---- */
@@ -433,7 +410,16 @@ static void test_parse_html_completes(void **state)
     for (size_t i = 0; i < json_array_size(links); i++)
         found |= strstr(json_string_value(json_array_get(links, i)), "github.com/alicez") != NULL;
     assert_true(found);
-    assert_true(json_is_array(json_object_get(result, "skills")));
+    /* the whole structured resume is stored, not edited */
+    static const char *const lists[] = {"skills",         "experience", "education", "projects",
+                                        "certifications", "awards",     "languages", "sections"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (!json_is_array(json_object_get(result, lists[i])))
+            fail_msg("%s is not a list", lists[i]);
+    json_t *conf = json_object_get(result, "confidence");
+    assert_true(json_is_number(json_object_get(conf, "overall")));
+    assert_true(got.parse_confidence == json_number_value(json_object_get(conf, "overall")));
+    assert_true(json_is_false(json_object_get(result, "edited")));
     json_decref(result);
 
     /* another user sees nothing of it */
@@ -553,6 +539,137 @@ static void test_extractor_crash_and_hang(void **state)
     assert_non_null(strstr(j.last_error, "timed out"));
 }
 
+/* ---- structured resume edits ---- */
+
+/* Applies the JSON patch text to user's resume id; returns the status, *result the new result. */
+static ig_status edit(fixture *f, int64_t user, int64_t id, const char *patch_text, json_t **result)
+{
+    json_error_t jerr;
+    json_t *patch = json_loads(patch_text, 0, &jerr);
+    if (patch == NULL)
+        fail_msg("bad patch in the test: %s", jerr.text);
+    store_resume r;
+    ig_err err = {0};
+    ig_status rc = resumes_edit_result(&f->svc, user, id, patch, &r, result, &err);
+    json_decref(patch);
+    return rc;
+}
+
+static json_t *path_get(json_t *doc, const char *a, const char *b)
+{
+    json_t *v = json_object_get(doc, a);
+    return b != NULL ? json_object_get(v, b) : v;
+}
+
+static void test_edit_result(void **state)
+{
+    fixture *f = *state;
+    ig_err err = {0};
+    json_t *result = NULL;
+    store_resume r = upload_ok(f, f->alice, RESUME_HTML, sizeof RESUME_HTML - 1, "cv.html"), got;
+    /* pending: nothing to correct yet */
+    assert_int_equal(edit(f, f->alice, r.id, "{\"awards\": [\"x\"]}", &result), IG_ESTATE);
+    assert_null(result);
+    assert_int_equal(run_job(f), IG_OK);
+    assert_int_equal(edit(f, f->bob, r.id, "{\"awards\": [\"x\"]}", &result), IG_ENOTFOUND);
+    double before = reload(f, &r).parse_confidence;
+    json_t *parsed = NULL;
+    assert_int_equal(resumes_get(&f->svc, f->alice, r.id, &got, &parsed, &err), IG_OK);
+
+    assert_int_equal(edit(f, f->alice, r.id,
+                          "{\"basic_info\": {\"name\": \"  Alice Zhang 张爱丽 \", \"phone\": \"138-0013-8000\"},"
+                          " \"skills\": [\"Golang\", {\"name\": \"postgres\", \"category\": \"storage\"}, \"go\","
+                          "  \"Zorblax 9\", \"k8s\", \" \", \"linux\"],"
+                          " \"experience\": [{\"company\": \"Example Corp\", \"title\": \"Backend engineer\","
+                          "   \"start\": \"2019-07\", \"end\": \"2021-03\","
+                          "   \"bullets\": [\"Built a job queue in C\", \"\"]},"
+                          "  {\"company\": \"字节跳动\", \"start\": \"2020\", \"end\": \"2022-12\"}],"
+                          " \"awards\": [\"ACM-ICPC 金牌\"]}",
+                          &result),
+                     IG_OK);
+    assert_string_equal(json_string_value(path_get(result, "basic_info", "name")), "Alice Zhang 张爱丽");
+    assert_string_equal(json_string_value(path_get(result, "basic_info", "phone_e164")), "+8613800138000");
+    /* what was not sent stays: the e-mail and links the parse found */
+    assert_true(json_equal(path_get(result, "basic_info", "links"), path_get(parsed, "basic_info", "links")));
+    assert_true(json_equal(path_get(result, "basic_info", "email"), path_get(parsed, "basic_info", "email")));
+    json_decref(parsed);
+    /* canonical names, each skill once; a new one comes from the user */
+    json_t *skills = json_object_get(result, "skills");
+    static const char *const want[][3] = {{"Go", "language", "Golang"},
+                                          {"PostgreSQL", "storage", "postgres"},
+                                          {"Zorblax 9", "other", "Zorblax 9"},
+                                          {"Kubernetes", "devops", "k8s"}};
+    assert_int_equal(json_array_size(skills), 5);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *sk = json_array_get(skills, i);
+        assert_string_equal(json_string_value(json_object_get(sk, "name")), want[i][0]);
+        assert_string_equal(json_string_value(json_object_get(sk, "category")), want[i][1]);
+        assert_string_equal(json_string_value(json_object_get(sk, "raw")), want[i][2]);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(sk, "sources"), 0)), "user");
+        assert_int_equal(json_integer_value(json_object_get(sk, "count")), 0);
+    }
+    /* a skill the parse had found keeps where it was found */
+    json_t *linux = json_array_get(skills, 4);
+    assert_string_equal(json_string_value(json_object_get(linux, "name")), "Linux");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(linux, "sources"), 0)), "skills");
+    assert_string_equal(json_string_value(json_object_get(linux, "raw")), "Linux");
+    assert_true(json_integer_value(json_object_get(linux, "count")) >= 1);
+    /* entries in structure.h's shape, durations from the dates, years over the overlap once */
+    json_t *e0 = json_array_get(json_object_get(result, "experience"), 0);
+    json_t *e1 = json_array_get(json_object_get(result, "experience"), 1);
+    assert_int_equal(json_integer_value(json_object_get(e0, "duration_months")), 21);
+    assert_int_equal(json_array_size(json_object_get(e0, "bullets")), 1);
+    assert_true(json_is_null(json_object_get(e0, "location")));
+    assert_true(json_is_array(json_object_get(e1, "skills")));
+    assert_int_equal(json_integer_value(json_object_get(e1, "duration_months")), 36);
+    assert_true(json_real_value(path_get(result, "basic_info", "years_of_experience")) == 3.5); /* 2019-07..2022-12 */
+    assert_string_equal(json_string_value(json_array_get(json_object_get(result, "awards"), 0)), "ACM-ICPC 金牌");
+    /* corrected fields are certain; the overall confidence never drops and is the resume's */
+    json_t *conf = json_object_get(result, "confidence");
+    assert_true(json_real_value(json_object_get(conf, "name")) == 1.0);
+    assert_true(json_real_value(json_object_get(conf, "phone")) == 1.0);
+    assert_true(json_real_value(json_object_get(conf, "skills")) == 1.0);
+    assert_true(json_real_value(json_object_get(conf, "experience")) == 1.0);
+    double overall = json_real_value(json_object_get(conf, "overall"));
+    assert_true(overall >= before && overall >= 4.0 / 7.0 - 0.01);
+    assert_true(reload(f, &r).parse_confidence == overall);
+    assert_true(json_is_true(json_object_get(result, "edited")));
+    assert_true(json_is_string(json_object_get(result, "edited_at")));
+    json_decref(result);
+
+    /* a second edit keeps the first one's fields; given years stay as given */
+    assert_int_equal(edit(f, f->alice, r.id,
+                          "{\"basic_info\": {\"phone\": \"+44 20 7946 0321\", \"years_of_experience\": 7},"
+                          " \"experience\": [{\"company\": \"Example Corp\", \"start\": \"2019-07\","
+                          "   \"end\": \"present\"}]}",
+                          &result),
+                     IG_OK);
+    assert_string_equal(json_string_value(path_get(result, "basic_info", "name")), "Alice Zhang 张爱丽");
+    assert_string_equal(json_string_value(path_get(result, "basic_info", "phone_e164")), "+442079460321");
+    assert_true(json_number_value(path_get(result, "basic_info", "years_of_experience")) == 7.0);
+    assert_int_equal(json_array_size(json_object_get(result, "skills")), 5);
+    assert_true(json_integer_value(json_object_get(json_array_get(json_object_get(result, "experience"), 0),
+                                                   "duration_months")) > 12 * 5);
+    json_decref(result);
+    assert_int_equal(edit(f, f->alice, r.id, "{\"basic_info\": {\"phone\": \"12345\", \"name\": \" \"}}", &result),
+                     IG_OK);
+    assert_true(json_is_null(path_get(result, "basic_info", "phone_e164")));
+    assert_true(json_is_null(path_get(result, "basic_info", "name")));
+    json_decref(result);
+
+    /* a reparse replaces the corrections with a fresh machine result */
+    bool queued = false;
+    assert_int_equal(resumes_reparse(&f->svc, f->alice, r.id, &got, &queued, &err), IG_OK);
+    assert_true(queued);
+    assert_int_equal(edit(f, f->alice, r.id, "{\"awards\": []}", &result), IG_ESTATE);
+    assert_int_equal(run_job(f), IG_OK);
+    assert_int_equal(resumes_get(&f->svc, f->alice, r.id, &got, &result, &err), IG_OK);
+    assert_true(json_is_false(json_object_get(result, "edited")));
+    assert_int_equal(json_array_size(json_object_get(result, "awards")), 0);
+    assert_true(got.parse_confidence == before);
+    json_decref(result);
+}
+
 /* ---- delete, download, reparse ---- */
 
 static void test_delete_download_reparse(void **state)
@@ -656,13 +773,14 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sanitize_name),
-        cmocka_unit_test(test_mime_and_confidence),
+        cmocka_unit_test(test_mime_types),
         cmocka_unit_test_setup_teardown(test_upload_html_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_html_completes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_pdf_completes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extractor_crash_and_hang, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_download_reparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_user_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_pool_parses_upload, setup, teardown),

@@ -1,7 +1,8 @@
 /* Unit tests of the store's resumes and durable jobs on a temporary SQLite file: ownership, the
- * duplicate upload, deletion that keeps interviews, leasing, lease expiry, retries with backoff,
- * final failure, concurrent leasing and purging. Rows the store API does not write (interviews,
- * questions) are inserted with raw sqlite3 on the same file. */
+ * duplicate upload, the structured parse result and its edits, deletion that keeps interviews,
+ * leasing, lease expiry, retries with backoff, final failure, concurrent leasing and purging. Rows
+ * the store API does not write (interviews, questions) are inserted with raw sqlite3 on the same
+ * file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -305,7 +306,12 @@ static void test_status_transitions_and_result(void **state)
 
     json_t *basic = json_pack("{s:[s]}", "links", "https://github.com/alice");
     json_t *empty = json_array();
-    store_parse_result pr = {basic, empty, empty, empty, empty, "Alice 工程师\nExperience"};
+    store_parse_result pr = {.basic_info = basic,
+                             .skills = empty,
+                             .experience = empty,
+                             .education = empty,
+                             .projects = empty,
+                             .raw_text = "Alice 工程师\nExperience"};
     assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.75, &err), IG_OK);
     assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 1.5, &err), IG_EINVAL);
     json_decref(basic);
@@ -388,6 +394,133 @@ static void test_reparse(void **state)
     assert_string_equal(sj.kind, STORE_JOB_PARSE_RESUME);
 }
 
+/* ---- structured resume edits ---- */
+
+/* A structured result as parse/structure.h shapes it, EN and ZH. */
+static store_parse_result structured(void)
+{
+    return (store_parse_result){
+        .basic_info = json_pack("{s:s, s:s, s:[s]}", "name", "张伟", "email", "zhangwei@example.cn", "links",
+                                "https://github.com/zw"),
+        .skills = json_pack("[{s:s, s:s, s:[s], s:i, s:s}]", "name", "Python", "category", "language", "sources",
+                            "skills", "count", 2, "raw", "python"),
+        .experience = json_pack("[{s:s, s:s, s:s}]", "company", "阿里巴巴集团", "start", "2019-07", "end", "present"),
+        .education = json_pack("[{s:s, s:s}]", "school", "北京大学", "degree", "bachelor"),
+        .projects = json_array(),
+        .raw_text = "张伟\nzhangwei@example.cn\n工作经历\n阿里巴巴集团 2019.07 - 至今",
+        .certifications = json_pack("[s]", "AWS Certified Developer"),
+        .awards = json_array(),
+        .languages = json_pack("[s, s]", "English", "中文"),
+        .sections = json_pack("[{s:s, s:s}]", "kind", "experience", "heading", "工作经历"),
+        .confidence = json_pack("{s:f, s:f}", "overall", 0.6, "name", 0.9),
+    };
+}
+
+static void free_result(store_parse_result *r)
+{
+    json_t *const parts[] = {r->basic_info, r->skills,    r->experience, r->education, r->projects,
+                             r->certifications, r->awards, r->languages,  r->sections,  r->confidence};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        json_decref(parts[i]);
+}
+
+static json_t *result_of(fixture *f, int64_t user, int64_t id)
+{
+    json_t *doc = NULL;
+    ig_err err = {0};
+    assert_int_equal(store_resume_parse_result(f->st, user, id, &doc, &err), IG_OK);
+    return doc;
+}
+
+static void test_structured_result_and_edit(void **state)
+{
+    fixture *f = *state;
+    ig_err err = {0};
+    store_resume r = create(f, f->alice, 1), got;
+    store_parse_result pr = structured();
+    /* not completed yet: nothing to edit */
+    store_parse_result fix = {.skills = json_pack("[{s:s}]", "name", "Go")};
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 0.9, &err), IG_ESTATE);
+    assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.6, &err), IG_OK);
+
+    /* every part comes back as JSON, not edited */
+    json_t *doc = result_of(f, f->alice, r.id);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "basic_info"), "name")), "张伟");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "certifications"), 0)),
+                        "AWS Certified Developer");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "languages"), 1)), "中文");
+    assert_int_equal(json_array_size(json_object_get(doc, "awards")), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "sections"), 0),
+                                                          "heading")),
+                        "工作经历");
+    assert_true(json_real_value(json_object_get(json_object_get(doc, "confidence"), "overall")) == 0.6);
+    assert_true(json_is_false(json_object_get(doc, "edited")));
+    assert_true(json_is_null(json_object_get(doc, "edited_at")));
+    json_decref(doc);
+
+    /* an edit replaces only the parts given, keeps the text, and sets the confidence */
+    json_decref(fix.skills);
+    fix = (store_parse_result){.skills = json_pack("[{s:s}, {s:s}]", "name", "Go", "name", "机器学习"),
+                               .confidence = json_pack("{s:f}", "overall", 0.85),
+                               .raw_text = "ignored"};
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 0.85, &err), IG_OK);
+    assert_int_equal(store_resume_get(f->st, f->alice, r.id, &got, &err), IG_OK);
+    assert_string_equal(got.status, "completed");
+    assert_true(got.parse_confidence == 0.85);
+    doc = result_of(f, f->alice, r.id);
+    assert_int_equal(json_array_size(json_object_get(doc, "skills")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "skills"), 1), "name")),
+                        "机器学习");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "basic_info"), "email")),
+                        "zhangwei@example.cn");
+    assert_int_equal(json_array_size(json_object_get(doc, "experience")), 1);
+    assert_string_equal(json_string_value(json_object_get(doc, "raw_text")), pr.raw_text);
+    assert_true(json_is_true(json_object_get(doc, "edited")));
+    assert_true(json_is_string(json_object_get(doc, "edited_at")));
+    assert_true(json_real_value(json_object_get(json_object_get(doc, "confidence"), "overall")) == 0.85);
+    json_decref(doc);
+
+    /* another user's resume, a missing one, a confidence out of range */
+    assert_int_equal(store_resume_edit_result(f->st, f->bob, r.id, &fix, 0.9, &err), IG_ENOTFOUND);
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id + 100, &fix, 0.9, &err), IG_ENOTFOUND);
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 1.01, &err), IG_EINVAL);
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, NULL, 0.5, &err), IG_EINVAL);
+    doc = result_of(f, f->alice, r.id); /* the refused edits changed nothing */
+    assert_int_equal(json_array_size(json_object_get(doc, "skills")), 2);
+    json_decref(doc);
+
+    /* the user's export carries the new parts */
+    json_t *exp = NULL;
+    assert_int_equal(store_user_export(f->st, f->alice, &exp, &err), IG_OK);
+    json_t *row = json_array_get(json_object_get(exp, "parse_results"), 0);
+    assert_true(json_is_true(json_object_get(row, "edited")));
+    assert_true(json_is_object(json_object_get(row, "confidence")));
+    assert_true(json_is_array(json_object_get(row, "languages")));
+    json_decref(exp);
+
+    /* a reparse puts the resume back to pending: no edits until its new result is saved, and that
+     * machine result replaces the edited one */
+    bool queued = false;
+    store_job j = lease_ok(f, "w1", f->now, 60);
+    assert_int_equal(store_job_complete(f->st, j.id, "w1", f->now, &err), IG_OK);
+    assert_int_equal(store_resume_reparse(f->st, f->alice, r.id, 3, &got, &queued, &err), IG_OK);
+    assert_true(queued);
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 0.9, &err), IG_ESTATE);
+    assert_int_equal(store_resume_mark_processing(f->st, f->alice, r.id, 10, &err), IG_OK);
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 0.9, &err), IG_ESTATE);
+    assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.6, &err), IG_OK);
+    doc = result_of(f, f->alice, r.id);
+    assert_true(json_is_false(json_object_get(doc, "edited")));
+    assert_true(json_is_null(json_object_get(doc, "edited_at")));
+    assert_int_equal(json_array_size(json_object_get(doc, "skills")), 1);
+    assert_true(json_real_value(json_object_get(json_object_get(doc, "confidence"), "overall")) == 0.6);
+    json_decref(doc);
+    assert_int_equal(store_resume_get(f->st, f->alice, r.id, &got, &err), IG_OK);
+    assert_true(got.parse_confidence == 0.6);
+    free_result(&fix);
+    free_result(&pr);
+}
+
 /* Inserts, for the resume, a question an interview asked, one it answered, and one no interview
  * used; returns the interview's id. */
 static int64_t seed_interview(sqlite3 *db, int64_t user, int64_t resume_id)
@@ -420,6 +553,38 @@ static int64_t seed_interview(sqlite3 *db, int64_t user, int64_t resume_id)
         sqlite3_finalize(q);
     }
     return raw_int(db, "SELECT max(id) FROM interviews", 0);
+}
+
+/* The fields a language model refined: saved with a machine result, [] when none, kept by an edit,
+ * replaced by the next machine result. */
+static void test_refined_fields(void **state)
+{
+    fixture *f = *state;
+    ig_err err = {0};
+    store_resume r = create(f, f->alice, 1);
+    store_parse_result pr = structured();
+    assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.6, &err), IG_OK);
+    json_t *doc = result_of(f, f->alice, r.id);
+    assert_true(json_is_array(json_object_get(doc, "refined_fields")));
+    assert_int_equal(json_array_size(json_object_get(doc, "refined_fields")), 0);
+    json_decref(doc);
+    pr.refined_fields = json_pack("[s, s]", "name", "education");
+    assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.6, &err), IG_OK);
+    store_parse_result fix = {.skills = json_pack("[{s:s}]", "name", "Go")};
+    assert_int_equal(store_resume_edit_result(f->st, f->alice, r.id, &fix, 0.9, &err), IG_OK);
+    doc = result_of(f, f->alice, r.id);
+    json_t *rf = json_object_get(doc, "refined_fields");
+    assert_int_equal(json_array_size(rf), 2);
+    assert_string_equal(json_string_value(json_array_get(rf, 1)), "education");
+    json_decref(doc);
+    json_decref(pr.refined_fields);
+    pr.refined_fields = NULL;
+    assert_int_equal(store_resume_save_result(f->st, f->alice, r.id, &pr, 0.6, &err), IG_OK);
+    doc = result_of(f, f->alice, r.id);
+    assert_int_equal(json_array_size(json_object_get(doc, "refined_fields")), 0);
+    json_decref(doc);
+    free_result(&fix);
+    free_result(&pr);
 }
 
 static void test_delete_keeps_interviews(void **state)
@@ -744,6 +909,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_transitions_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reparse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_structured_result_and_edit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refined_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_keeps_interviews, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_order_and_exclusivity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_expiry_and_lost_lease, setup, teardown),
