@@ -40,7 +40,7 @@ PYTEST    := $(PYTHON) -m pytest -q -p no:cacheprovider
 JS_DEPS   := tests/realtime-js/node_modules
 BROWSER_DEPS := tests/browser/node_modules
 
-.PHONY: FORCE all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench bench-ai eval-parse clean migrate web-vendor
+.PHONY: FORCE all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench bench-ai bench-asr eval-parse clean migrate web-vendor
 
 all: $(BIN)
 
@@ -198,6 +198,15 @@ $(BUILD)/bench/ai_bench: bench/ai_bench.c $(LIB)
 
 bench-ai: $(BUILD)/bench/ai_bench
 	AI_BENCH=$(abspath $(BUILD)/bench/ai_bench) bench/ai.sh
+
+# Live transcription: real-time factor on one core and simultaneous real-time streams (bench/asr.sh).
+$(BUILD)/bench/asr_bench: bench/asr_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $<"
+	@$(CC) $(CFLAGS) -Itests/unit/ai -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+bench-asr: $(BUILD)/bench/asr_bench
+	ASR_BENCH=$(abspath $(BUILD)/bench/asr_bench) bench/asr.sh
 
 # Grades `parse` against the shared corpus's labels: a report (exit 0 whatever the numbers).
 # EVAL_ARGS="--json" dumps the numbers, "--corpus DIR" grades another corpus.

@@ -15,6 +15,10 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "ai/asr_openai.h"
+#include "ai/asr_sphinx.h"
+#include "ai/audio.h"
+#include "ai/live.h"
 #include "ai/local.h"
 #include "ai/openai.h"
 #include "ai/score.h"
@@ -24,6 +28,7 @@
 #include "parse/sandbox.h"
 #include "realtime/handlers.h"
 #include "realtime/server.h"
+#include "realtime/voice.h"
 #include "parse/skills.h"
 #include "services/resumes.h"
 #include "core/config.h"
@@ -82,6 +87,7 @@ static const char USAGE_CONFIG[] =
 typedef struct serve_ctx {
     api_app app;
     rt_server *rt;
+    voice_ctx *voice;
     uv_signal_t sigterm, sigint;
     uv_timer_t sweep;
     uv_work_t purge;
@@ -379,6 +385,7 @@ static void on_server_stopped(void *arg)
     uv_close((uv_handle_t *)&s->sigint, on_closed_noop);
     uv_close((uv_handle_t *)&s->sweep, on_closed_noop);
     workpool_close(s->app.hash_pool);
+    voice_shutdown(s->voice);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -420,6 +427,31 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
+/* The live-transcription engine (ASR_ENGINE) into *out. An offline model that cannot load leaves
+ * *out NULL with a warning: the server runs, and spoken answers say transcription is unavailable.
+ * A transcription endpoint that cannot be configured stops the start. */
+static ig_status open_asr(const ig_config *cfg, const ig_log *lg, asr_engine **out, ig_err *err)
+{
+    *out = NULL;
+    audio_quiet_library_logs();
+    if (strcmp(cfg->asr_engine, "openai") == 0) {
+        asr_openai_opts o = {
+            .base_url = cfg->ai_base_url,
+            .api_key = config_ai_api_key(cfg),
+            .model = cfg->asr_model,
+            .timeout_ms = cfg->ai_timeout * 1000,
+            .max_concurrency = cfg->ai_max_concurrency,
+            .max_seconds = cfg->asr_max_utterance_seconds,
+        };
+        return asr_openai_open(&o, out, err);
+    }
+    asr_sphinx_opts o = {.decoders = cfg->asr_decoders, .max_seconds = cfg->asr_max_utterance_seconds};
+    ig_err why = {0};
+    if (asr_sphinx_open(&o, out, &why) != IG_OK)
+        log_printf(lg, IG_LOG_WARN, "asr_unavailable", "live transcription is off: %s", why.msg);
+    return IG_OK;
+}
+
 /* Partial uploads of a previous process (killed mid-upload) are never resumed: remove them. */
 static void remove_stale_uploads(const char *dir)
 {
@@ -458,6 +490,9 @@ static int cmd_serve(void)
     questions_service questions;
     interviews_service interviews;
     handlers_ctx rt_handlers;
+    asr_engine *asr = NULL;
+    skills_taxonomy *live_tax = NULL;
+    live_ctx *live = NULL;
     serve_ctx *s = calloc(1, sizeof *s);
     int rc = 1;
     uv_loop_t *loop = NULL;
@@ -535,6 +570,24 @@ static int cmd_serve(void)
         goto out;
     }
     resumes_set_notifier(&resumes, handlers_resume_status, s->rt);
+    /* spoken answers: decoding and recognition on threads of their own (about two per decoder:
+     * one recognising, one waiting to finish an answer) */
+    if (open_asr(&cfg, &lg, &asr, &err) != IG_OK || skills_taxonomy_load(&live_tax, &err) != IG_OK ||
+        live_ctx_open(live_tax, &live, &err) != IG_OK) {
+        rc = fail("live transcription", &err);
+        goto out;
+    }
+    voice_deps vd = {loop, asr, live, &interviews, store, &lg};
+    voice_config vc = {
+        .max_seconds = cfg.asr_max_utterance_seconds,
+        .max_streams_per_user = cfg.rt_max_streams_per_user,
+        .threads = cfg.asr_decoders * 2 + 2,
+        .data_dir = cfg.data_dir,
+    };
+    if (voice_new(&vd, &vc, &s->voice, &err) != IG_OK || voice_register(s->voice, s->rt, &err) != IG_OK) {
+        rc = fail("realtime", &err);
+        goto out;
+    }
     app->mount = (api_mount){rt_http_path, rt_http_body_limit, rt_http_request, s->rt, RT_PATH};
     if (cfg.job_workers > 0) {
         jobs_config jc;
@@ -599,6 +652,8 @@ static int cmd_serve(void)
 out:
     if (s->rt && rc != 0)
         rt_shutdown(s->rt); /* its handles close in the loop runs below */
+    if (rc != 0)
+        voice_shutdown(s->voice);
     if (app->server) {
         if (rc != 0) {
             /* failed before serving: close what was opened so the loop can be freed */
@@ -624,6 +679,10 @@ out:
     }
     jobs_free(jobs);
     rt_free(s->rt); /* after the job threads, which push to it */
+    voice_free(s->voice);
+    asr_engine_close(asr); /* after the voice module's last stream */
+    live_ctx_close(live);
+    skills_taxonomy_free(live_tax);
     if (app->resumes)
         resumes_service_close(&resumes);
     api_free(app);

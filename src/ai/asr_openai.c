@@ -10,6 +10,7 @@
 
 #include "ai/audio.h"
 #include "ai/oaclient.h"
+#include "ai/openai.h"
 
 #define WAV_HEADER 44
 
@@ -236,6 +237,12 @@ ig_status asr_openai_open(const asr_openai_opts *o, asr_engine **out, ig_err *er
         return status_errf(err, IG_EINVAL, "ASR_MODEL must name a model (at most 127 bytes)");
     if (o->timeout_ms < 1 || !(o->max_seconds > 0))
         return status_errf(err, IG_EINVAL, "the transcription timeout and audio cap must be positive");
+    /* the chat engine's rule: a hosted API needs its key, a local server none */
+    if ((o->api_key == NULL || o->api_key[0] == '\0') && o->base_url != NULL && ai_openai_needs_key(o->base_url))
+        return status_errf(err, IG_EINVAL,
+                           "ASR_ENGINE=openai with %s needs an API key: set OPENAI_API_KEY, or point AI_BASE_URL "
+                           "at a local transcription server (faster-whisper, whisper.cpp), which needs none",
+                           o->base_url);
     asr_openai *a = calloc(1, sizeof *a);
     if (a == NULL)
         return status_errf(err, IG_ENOMEM, "out of memory opening the transcription engine");

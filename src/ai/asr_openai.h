@@ -27,7 +27,8 @@ typedef struct asr_openai_opts {
 } asr_openai_opts;
 
 /* Makes the engine (call from the main thread: libcurl's global initialisation). *out is the
- * caller's to asr_engine_close. IG_EINVAL for unusable options. */
+ * caller's to asr_engine_close. IG_EINVAL for unusable options, a message for the operator among
+ * them when there is no key for OpenAI's or DeepSeek's own API (a local server needs none). */
 ig_status asr_openai_open(const asr_openai_opts *o, asr_engine **out, ig_err *err);
 
 /* A WAV file (RIFF/WAVE, 16-bit PCM, mono, rate Hz) holding samples: *out (malloc'd, the caller

@@ -936,8 +936,7 @@ static const ai_engine_ops openai_ops = {
     .close = oa_close,
 };
 
-/* Whether url's host is one of the hosted services that need a key. */
-static bool needs_key(const char *url)
+bool ai_openai_needs_key(const char *url)
 {
     static const char *const hosted[] = {"api.openai.com", "api.deepseek.com"};
     const char *h = strstr(url, "://");
@@ -953,7 +952,7 @@ ig_status ai_openai_check(const ai_openai_config *cfg, ig_err *err)
 {
     if (cfg->base_url == NULL || cfg->base_url[0] == '\0')
         return status_errf(err, IG_EINVAL, "AI_ENGINE=openai needs AI_BASE_URL");
-    if ((cfg->api_key == NULL || cfg->api_key[0] == '\0') && needs_key(cfg->base_url))
+    if ((cfg->api_key == NULL || cfg->api_key[0] == '\0') && ai_openai_needs_key(cfg->base_url))
         return status_errf(err, IG_EINVAL,
                            "AI_ENGINE=openai with %s needs an API key: set OPENAI_API_KEY (or DEEPSEEK_API_KEY), "
                            "or point AI_BASE_URL at a local server such as Ollama or llama.cpp, which needs none",

@@ -59,6 +59,9 @@ typedef struct ai_openai_config {
  * hosted service that needs one (OpenAI's or DeepSeek's API), or no model. */
 ig_status ai_openai_check(const ai_openai_config *cfg, ig_err *err);
 
+/* Whether base_url's host is a hosted API that needs a key (OpenAI's, DeepSeek's). */
+bool ai_openai_needs_key(const char *base_url);
+
 /* Opens the engine over fallback (taken: closed with the engine, or here on failure), which
  * validates requests and answers when the model cannot. log (borrowed, NULL ok) gets the
  * fallbacks. Call from the main thread (libcurl's global initialisation). *out is the caller's to

@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "api/validate.h"
+#include "services/answer_audio.h"
 
 #define USERNAME_MAX 100
 #define AVATAR_MAX 255
@@ -253,6 +254,8 @@ static void h_delete_account(api_call *c)
     /* the rows are gone; now their files. A failure here leaves orphaned files, not data a user
      * can reach, so it is logged rather than reported. */
     if (c->app->resumes && resumes_remove_user_files(c->app->resumes, c->id.user.id, &err) != IG_OK)
+        log_printf(c->app->log, IG_LOG_WARN, "account_files", "user %lld: %s", (long long)c->id.user.id, err.msg);
+    if (c->app->cfg != NULL && answer_audio_remove_user(c->app->cfg->data_dir, c->id.user.id, &err) != IG_OK)
         log_printf(c->app->log, IG_LOG_WARN, "account_files", "user %lld: %s", (long long)c->id.user.id, err.msg);
     api_ok(c, 200, MSG_ACCOUNT_DELETED, NULL);
 }

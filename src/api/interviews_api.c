@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "services/answer_audio.h"
 
 #define PER_PAGE_DEFAULT 20
 #define PER_PAGE_MAX 100
@@ -316,6 +317,30 @@ static void h_answers(api_call *c)
     api_ok(c, 200, MSG_NONE, rows);
 }
 
+/* The recording of a spoken answer (audio/wav), its owner only: 404 for anyone else, and for an
+ * answer that was typed. */
+static void h_answer_audio(api_call *c)
+{
+    int fd = -1;
+    uint64_t size = 0;
+    ig_err err = {0};
+    ig_status st = answer_audio_open(c->app->store, c->app->cfg->data_dir, c->id.user.id, interview_id(c),
+                                     c->match.int_params[1], &fd, &size, &err);
+    if (st == IG_ENOTFOUND) {
+        api_fail(c, 404, MSG_NOT_FOUND, NULL);
+        return;
+    }
+    if (st != IG_OK) {
+        api_fail_status(c, st, &err);
+        return;
+    }
+    /* an answer's recording never changes */
+    api_header(c, "Cache-Control", "private, max-age=86400");
+    api_send_file(c, fd, size);
+    c->raw_type = "audio/wav";
+    c->status = 200;
+}
+
 static void h_feedback(api_call *c)
 {
     json_t *doc = NULL;
@@ -335,6 +360,7 @@ static const api_route R_GET = {API_AUTH, h_get};
 static const api_route R_CURRENT = {API_AUTH, h_current};
 static const api_route R_ANSWER = {API_AUTH | API_JSON, h_answer};
 static const api_route R_ANSWERS = {API_AUTH, h_answers};
+static const api_route R_ANSWER_AUDIO = {API_AUTH | API_RAW, h_answer_audio};
 static const api_route R_SKIP = {API_AUTH | API_JSON, h_skip};
 static const api_route R_PAUSE = {API_AUTH, h_pause};
 static const api_route R_RESUME = {API_AUTH, h_resume};
@@ -350,6 +376,7 @@ const router_route api_interviews_routes[] = {
     {"GET", "/api/v1/interviews/<int:id>/current-question", &R_CURRENT},
     {"POST", "/api/v1/interviews/<int:id>/answers", &R_ANSWER},
     {"GET", "/api/v1/interviews/<int:id>/answers", &R_ANSWERS},
+    {"GET", "/api/v1/interviews/<int:id>/answers/<int:answer_id>/audio", &R_ANSWER_AUDIO},
     {"POST", "/api/v1/interviews/<int:id>/skip", &R_SKIP},
     {"POST", "/api/v1/interviews/<int:id>/pause", &R_PAUSE},
     {"POST", "/api/v1/interviews/<int:id>/resume", &R_RESUME},

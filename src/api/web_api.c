@@ -40,7 +40,8 @@ static lookup open_under(const char *root, const char *rel, int *fd, struct stat
     size_t rn = strlen(root);
     if (strncmp(real, root, rn) != 0 || (real[rn] != '/' && real[rn] != '\0'))
         return MISSING; /* a symlink that leads out of the root */
-    *fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO left in the root must not hang a worker thread in open() */
+    *fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (*fd < 0)
         return MISSING;
     if (fstat(*fd, st) != 0 || !(S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))) {

@@ -101,6 +101,7 @@ static const var_spec vars[] = {
     VNUM("RT_PING_INTERVAL", K_INT, rt_ping_interval, 100, 3600000),
     VNUM("RT_PING_TIMEOUT", K_INT, rt_ping_timeout, 100, 3600000),
     VNUM("RT_MAX_PAYLOAD", K_U64, rt_max_payload, 1024, 1ULL << 30),
+    VNUM("RT_MAX_STREAMS_PER_USER", K_INT, rt_max_streams_per_user, 1, 64),
     VNUM("ASR_DECODERS", K_INT, asr_decoders, 1, 64),
     VNUM("ASR_MAX_UTTERANCE_SECONDS", K_INT, asr_max_utterance_seconds, 1, 3600),
     VSTR("AI_ENGINE", ai_engine, F_LOWER, ai_engine_choices),
@@ -167,6 +168,7 @@ static void set_defaults(ig_config *cfg)
     cfg->rt_ping_interval = 25000;
     cfg->rt_ping_timeout = 20000;
     cfg->rt_max_payload = 1000000;
+    cfg->rt_max_streams_per_user = 2;
     cfg->asr_decoders = 2;
     cfg->asr_max_utterance_seconds = 120;
     set_str(cfg->ai_engine, sizeof cfg->ai_engine, "local");

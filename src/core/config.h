@@ -55,6 +55,7 @@ typedef struct ig_config {
     int rt_ping_interval;    /* RT_PING_INTERVAL ms: Socket.IO heartbeat period (pingInterval), default 25000 */
     int rt_ping_timeout;     /* RT_PING_TIMEOUT ms: an unanswered ping closes the connection, default 20000 */
     uint64_t rt_max_payload; /* RT_MAX_PAYLOAD bytes of one Socket.IO message or polling POST, default 1000000 */
+    int rt_max_streams_per_user; /* RT_MAX_STREAMS_PER_USER: live audio streams one user may have at once, default 2 */
     int asr_decoders;        /* ASR_DECODERS: PocketSphinx decoders (~100 MB each) shared by all live streams, default 2 */
     int asr_max_utterance_seconds; /* ASR_MAX_UTTERANCE_SECONDS: audio of one utterance past this is refused, default 120 */
     char ai_engine[16];      /* AI_ENGINE: local | openai (any OpenAI-compatible server), default local */

@@ -23,8 +23,9 @@
  * root in out (cap bytes, NUL-terminated): percent escapes decoded; a path ending in '/' names the
  * directory's index.html ("/" is "index.html"). False, and out unusable, for a path that could
  * reach outside the root or a hidden file: a segment that is empty (other than the last), starts
- * with '.' (".", "..", ".env"), or holds '\\', a NUL or another control byte, after decoding; a
- * malformed escape; a segment over STATICFILE_SEGMENT_MAX bytes or a result that does not fit. */
+ * with '.' (".", "..", ".env"), or holds '\\', a NUL or another control byte, after decoding; an
+ * encoded '/' ("%2F"); a malformed escape; a segment over STATICFILE_SEGMENT_MAX bytes or a result
+ * that does not fit. */
 bool staticfile_map(ig_str path, char *out, size_t cap);
 
 /* Whether the last segment of a relative path has an extension ("js/app.js" yes, "resumes/12"

@@ -289,7 +289,7 @@ ig_status interviews_answer(const interviews_service *svc, int64_t user_id, int6
     if (rc != IG_OK)
         goto out;
     store_answer_new a = {user_id, id, req->question_id, false, req->answer_text, req->answer_audio_url,
-                          req->response_time, analysis, follow};
+                          req->response_time, analysis, follow, req->delivery};
     rc = record(svc, &a, out, err);
     if (rc == IG_OK)
         add_usage(svc, user_id, &out->interview, &used);
@@ -310,7 +310,7 @@ ig_status interviews_skip(const interviews_service *svc, int64_t user_id, int64_
     ig_status rc = answerable(svc, user_id, id, question_id, &iv, &q, err);
     if (rc == IG_OK) {
         store_answer_new a = {user_id, id, json_integer_value(json_object_get(q, "id")), true, NULL, NULL, -1, NULL,
-                              NULL};
+                              NULL, NULL};
         rc = record(svc, &a, out, err);
     }
     json_decref(q);

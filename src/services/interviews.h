@@ -51,6 +51,7 @@ typedef struct interviews_answer_req {
     const char *answer_text;      /* UTF-8, NUL-terminated */
     const char *answer_audio_url; /* NULL ok */
     int64_t response_time;        /* seconds; < 0 when not given */
+    const json_t *delivery;       /* a spoken answer's speech metrics (an object), kept with it; NULL ok */
 } interviews_answer_req;
 
 /* What an answer or a skip did. Free with interviews_step_free. */

@@ -815,9 +815,13 @@ ig_status store_interview_items(ig_store *st, int64_t user_id, int64_t id, json_
 }
 
 /* docs->* point into bufs (caller frees each) or at strings a->analysis owns. */
-static ig_status answer_docs(const store_answer_new *a, store_answer_docs *docs, char *bufs[3], ig_err *err)
+static ig_status answer_docs(const store_answer_new *a, store_answer_docs *docs, char *bufs[4], ig_err *err)
 {
     memset(docs, 0, sizeof *docs);
+    if (a->delivery != NULL && !json_is_object(a->delivery))
+        return status_errf(err, IG_EINVAL, "the delivery metrics are not an object");
+    if (a->delivery != NULL && (docs->delivery = bufs[3] = json_dumps(a->delivery, JSON_COMPACT)) == NULL)
+        return status_errf(err, IG_ENOMEM, "out of memory serialising the delivery metrics");
     if (a->analysis == NULL)
         return a->skipped ? IG_OK : status_errf(err, IG_EINVAL, "an answer needs its analysis");
     if (!json_is_object(a->analysis))
@@ -846,7 +850,7 @@ static ig_status answer_docs(const store_answer_new *a, store_answer_docs *docs,
 ig_status store_interview_record(ig_store *st, const store_answer_new *a, store_interview *out, json_t **answer,
                                  json_t **follow_up, ig_err *err)
 {
-    char *bufs[3] = {NULL};
+    char *bufs[4] = {NULL};
     store_answer_docs docs;
     json_t *ignored_answer = NULL, *ignored_follow_up = NULL;
     ig_status rc = check_store(st, out, err);
@@ -869,7 +873,7 @@ ig_status store_interview_record(ig_store *st, const store_answer_new *a, store_
                                       follow_up != NULL ? follow_up : &ignored_follow_up, err);
     json_decref(ignored_answer);
     json_decref(ignored_follow_up);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         free(bufs[i]);
     return rc;
 }
@@ -924,6 +928,15 @@ ig_status store_interview_answers(ig_store *st, int64_t user_id, int64_t id, jso
 {
     ig_status rc = json_read(st, out, err);
     return rc != IG_OK ? rc : st->be->interview_answers(st->impl, user_id, id, out, err);
+}
+
+ig_status store_answer_set_audio(ig_store *st, int64_t user_id, int64_t id, int64_t answer_id, const char *url,
+                                 ig_err *err)
+{
+    ig_status rc = check_store(st, st, err);
+    if (rc == IG_OK)
+        rc = check_text("answer audio URL", url, STORE_AUDIO_URL_MAX, false, err);
+    return rc != IG_OK ? rc : st->be->answer_set_audio(st->impl, user_id, id, answer_id, url, err);
 }
 
 ig_status store_interview_feedback(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err)

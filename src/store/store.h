@@ -316,6 +316,7 @@ typedef struct store_answer_new {
     int64_t response_time;        /* seconds; < 0 stores NULL */
     const json_t *analysis;       /* the engine's analysis object; NULL for a skip */
     const json_t *follow_up;      /* a question to ask right after this one; NULL for none */
+    const json_t *delivery;       /* speech metrics of a spoken answer (an object); NULL for a typed one */
 } store_answer_new;
 
 /* The end of an interview, computed from the interview as it was at `version`. */
@@ -390,6 +391,11 @@ ig_status store_interview_finish(ig_store *st, int64_t user_id, int64_t id, cons
  * analysis, delivery, engine, created_at, question_text, category, topic, expected_points,
  * model_answer, parent_question_id}. */
 ig_status store_interview_answers(ig_store *st, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+/* Sets the answer_audio_url (NUL-terminated, at most STORE_AUDIO_URL_MAX bytes) of answer_id, an answer
+ * of the user's interview id: the recording of a spoken answer, kept once the answer is stored.
+ * IG_ENOTFOUND when the interview is not the user's or holds no such answer. */
+ig_status store_answer_set_audio(ig_store *st, int64_t user_id, int64_t id, int64_t answer_id, const char *url,
+                                 ig_err *err);
 /* The report of a completed interview: {interview_id, overall_score, dimension_scores, strengths,
  * weaknesses, suggestions, weakest_topics, report, engine, created_at}; IG_ENOTFOUND when the
  * interview is not the user's or has no report. */

@@ -17,6 +17,7 @@ typedef struct store_answer_docs {
     const char *dimensions; /* its "dimensions" */
     const char *feedback;   /* its "feedback", as a JSON string */
     const char *engine;     /* its "engine" name, plain text */
+    const char *delivery;   /* the answer's delivery object, or NULL */
     bool has_score;
     double score;
 } store_answer_docs;
@@ -110,6 +111,8 @@ typedef struct store_backend {
                                   const char *const docs[6], const char *engine, store_interview *out,
                                   ig_err *err);
     ig_status (*interview_answers)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);
+    ig_status (*answer_set_audio)(void *impl, int64_t user_id, int64_t id, int64_t answer_id, const char *url,
+                                  ig_err *err);
     ig_status (*interview_add_usage)(void *impl, int64_t user_id, int64_t id, int64_t prompt_tokens,
                                      int64_t completion_tokens, ig_err *err);
     ig_status (*interview_feedback)(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err);

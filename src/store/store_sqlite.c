@@ -94,6 +94,7 @@ typedef enum sq_stmt_id {
     SQ_IQ_AT,
     SQ_ANSWER_INSERT,
     SQ_ANSWER_GET,
+    SQ_ANSWER_SET_AUDIO,
     SQ_IQ_SHIFT_OUT,
     SQ_IQ_SHIFT_BACK,
     SQ_INTERVIEW_ADVANCE,
@@ -349,9 +350,11 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
                            "WHERE i.user_id = ?1 AND i.id = ?2 ORDER BY iq.position",
     [SQ_IQ_AT] = "SELECT question_id FROM interview_questions WHERE interview_id = ?1 AND position = ?2",
     [SQ_ANSWER_INSERT] = "INSERT INTO interview_answers (interview_id, question_id, answer_text, answer_audio_url, "
-                         "response_time, score, feedback, status, analysis, dimensions, engine, created_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+                         "response_time, score, feedback, status, analysis, dimensions, engine, created_at, delivery) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
     [SQ_ANSWER_GET] = "SELECT " SQ_ANSWER_COLS " WHERE i.user_id = ?1 AND a.id = ?2",
+    [SQ_ANSWER_SET_AUDIO] = "UPDATE interview_answers SET answer_audio_url = ?4 WHERE id = ?3 AND interview_id = ?2 "
+                            "AND EXISTS (SELECT 1 FROM interviews i WHERE i.id = ?2 AND i.user_id = ?1)",
     /* positions are unique, checked row by row: move the tail out of the way, then back one further */
     [SQ_IQ_SHIFT_OUT] = "UPDATE interview_questions SET position = position + 100000 "
                         "WHERE interview_id = ?1 AND position > ?2",
@@ -2384,7 +2387,8 @@ static ig_status sq_answer_insert(sq_conn *c, const store_answer_new *a, const s
         sqlite3_bind_text(q, 9, d->analysis, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_text(q, 10, d->dimensions, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_text(q, 11, d->engine, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_int64(q, 12, now) != SQLITE_OK) {
+        sqlite3_bind_int64(q, 12, now) != SQLITE_OK ||
+        sqlite3_bind_text(q, 13, d->delivery, -1, SQLITE_STATIC) != SQLITE_OK) {
         rc = sq_fail(c, "store answer", err);
         goto out;
     }
@@ -2397,6 +2401,27 @@ static ig_status sq_answer_insert(sq_conn *c, const store_answer_new *a, const s
         rc = status_errf(err, IG_ECONFLICT, "question %lld was already answered", (long long)a->question_id);
 out:
     sq_reset(q);
+    return rc;
+}
+
+static ig_status sq_answer_set_audio(void *impl, int64_t user_id, int64_t id, int64_t answer_id, const char *url,
+                                     ig_err *err)
+{
+    sq_store *s = impl;
+    sq_conn *c = sq_acquire(s);
+    sqlite3_stmt *q = NULL;
+    ig_status rc = sq_prepare(c, SQ_ANSWER_SET_AUDIO, &q, err);
+    if (rc == IG_OK)
+        rc = sq_bind_owned(c, q, user_id, id, err);
+    if (rc == IG_OK && (sqlite3_bind_int64(q, 3, answer_id) != SQLITE_OK ||
+                        sqlite3_bind_text(q, 4, url, -1, SQLITE_STATIC) != SQLITE_OK))
+        rc = sq_fail(c, "set answer audio", err);
+    if (rc == IG_OK)
+        rc = sq_step_done(c, q, "set answer audio", err);
+    if (rc == IG_OK && sqlite3_changes(c->db) == 0)
+        rc = status_errf(err, IG_ENOTFOUND, "answer not found");
+    sq_reset(q);
+    sq_release(s, c);
     return rc;
 }
 
@@ -2859,6 +2884,7 @@ const store_backend store_sqlite_backend = {
     .interview_transition = sq_interview_transition,
     .interview_finish = sq_interview_finish,
     .interview_answers = sq_interview_answers,
+    .answer_set_audio = sq_answer_set_audio,
     .interview_feedback = sq_interview_feedback,
     .interview_stats = sq_interview_stats,
     .weak_topics = sq_weak_topics,

@@ -7,7 +7,9 @@
 //   {"scenario": "voice", "base", "refresh_token", "interview_id", "wav", "artifacts"}
 //     answers the current question by voice through Chromium's fake microphone (the WAV file);
 //   {"scenario": "offline", "base", "resume", "artifacts"}
-//     the same with Socket.IO blocked: parse status by polling, voice answers refused clearly.
+//     the same with Socket.IO blocked: parse status by polling, voice answers refused clearly;
+//   {"scenario": "refresh", "base", "wait_ms", "artifacts"}
+//     stays logged in past the access token's lifetime (the page renews it silently).
 // Prints one JSON object: what was seen. Exits 1 (with "error" and a screenshot) on a failure.
 'use strict';
 
@@ -114,6 +116,18 @@ async function journey(page) {
   await shot(page, 'resume-parsed');
   step('resume parsed');
 
+  // parse it again: the detail goes back to pending and comes back completed, live
+  await page.evaluate(() => {
+    window.__statuses = [];
+    const el = document.querySelector('#resume-detail');
+    new MutationObserver(() => window.__statuses.push(el.dataset.status)).observe(el, { attributes: true, attributeFilter: ['data-status'] });
+  });
+  await page.click('#reparse-button');
+  await page.waitForFunction(() => window.__statuses.length > 0 && document.querySelector('#resume-detail').dataset.status === 'completed' &&
+    document.querySelector('#resume-detail .resume-card'), null, { timeout: 90000 });
+  out.reparse_statuses = await page.evaluate(() => window.__statuses);
+  step('reparsed');
+
   await page.click('#resume-detail a[href^="/interviews/new"]');
   await page.waitForSelector('#new-interview-form');
   await page.selectOption('#new-interview-form select[name=interview_type]', 'technical');
@@ -198,6 +212,15 @@ async function journey(page) {
   out.cookies = (await page.context().cookies()).length;
   step('reloaded');
 
+  // delete the resume (the confirmation is accepted)
+  await page.click('nav a[href="/resumes"]');
+  await page.click('#resume-list .resume-item a');
+  await page.waitForSelector('#resume-detail[data-status=completed] #delete-button');
+  await page.click('#delete-button');
+  await page.waitForSelector('#resume-list[data-count="0"]', { timeout: STEP_MS });
+  out.after_delete = (await page.textContent('#resume-list')).trim();
+  step('deleted');
+
   await page.click('#logout-button');
   await page.waitForURL(/\/login/);
   out.after_logout = await page.evaluate(() => Object.keys(sessionStorage));
@@ -239,6 +262,26 @@ async function offline(page) {
   await shot(page, 'no-socket');
 }
 
+// A short-lived access token (the server's JWT_ACCESS_TOKEN_EXPIRES): the page renews it before it
+// expires, so API calls made after the first token's expiry never see a 401.
+async function refresh(page) {
+  const seen = { refreshes: 0, unauthorized: [] };
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/v1/auth/refresh') && r.status() === 200) seen.refreshes += 1;
+    if (r.status() === 401) seen.unauthorized.push(r.url());
+  });
+  const email = `refresh-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto(`${cfg.base}/register`);
+  await page.fill('#register-form input[name=email]', email);
+  await page.fill('#register-form input[name=password]', 'correct-horse-9');
+  await page.click('#register-form button[type=submit]');
+  await page.waitForURL(/\/resumes$/);
+  await page.waitForTimeout(cfg.wait_ms);
+  await page.click('nav a[href="/history"]');
+  await page.waitForSelector('#stat-total', { timeout: STEP_MS });
+  out.refresh = { ...seen, title: (await page.textContent('h1')).trim(), url: page.url() };
+}
+
 async function voice(page) {
   await page.goto(`${cfg.base}/interviews/${cfg.interview_id}`);
   await page.waitForSelector('#question-text', { timeout: STEP_MS });
@@ -247,14 +290,17 @@ async function voice(page) {
   await page.click('#voice-button');
   await page.waitForFunction(() => ['recording', 'unavailable', 'error'].includes(document.querySelector('#voice-status')?.dataset.state),
     null, { timeout: STEP_MS });
-  // a refusal may come with the first chunk's acknowledgement: give it the time it needs
+  // a refusal may come with the first chunk's acknowledgement: give it the time it needs; else
+  // speak until the live transcript has a few words and a live analysis has come
   const settled = await page.waitForFunction(() => {
     const st = document.querySelector('#voice-status').dataset.state;
     const text = document.querySelector('#live-transcript').dataset.text || '';
-    return st === 'unavailable' || st === 'error' || text.trim().split(/\s+/).length >= 3 ? st : null;
+    const analysed = document.querySelector('#live-metrics').textContent.trim() !== '';
+    return st === 'unavailable' || st === 'error' || (text.trim().split(/\s+/).length >= 5 && analysed) ? st : null;
   }, null, { timeout: 45000 }).then((h) => h.jsonValue(), () => 'timeout');
   out.voice = {
     state: await page.getAttribute('#voice-status', 'data-state'),
+    code: await page.getAttribute('#voice-status', 'data-code'),
     message: (await page.textContent('#voice-status')).trim(),
     settled,
     clock: (await page.textContent('#talk-clock')).trim(),
@@ -263,12 +309,14 @@ async function voice(page) {
   if (out.voice.state !== 'recording') return;
   out.voice.live_transcript = await page.getAttribute('#live-transcript', 'data-text');
   out.voice.live_hints = await page.$$eval('#live-hints li', (els) => els.map((e) => e.textContent));
+  out.voice.live_metrics = (await page.textContent('#live-metrics')).trim();
+  // stop and submit: the server records what it heard and acknowledges with the analysis
   await page.click('#voice-button');
-  await page.waitForFunction(() => document.querySelector('#voice-status').dataset.state === 'done', null, { timeout: STEP_MS });
-  out.voice.answer = await page.inputValue('#answer-form textarea[name=answer_text]');
-  await page.click('#submit-answer');
-  await page.waitForSelector('#answer-score', { timeout: STEP_MS });
+  await page.waitForSelector('#answer-score', { timeout: 90000 });
   out.voice.score = Number(await page.getAttribute('#answer-score', 'data-score'));
+  out.voice.answer = (await page.textContent('#answer-result .answer-echo')).trim();
+  out.voice.delivery = await page.$$eval('#delivery dt', (els) => els.map((e) => e.textContent));
+  out.voice.progress = (await page.textContent('#iv-progress')).trim();
   await shot(page, 'voice-scored');
 }
 
@@ -291,6 +339,7 @@ async function voice(page) {
   try {
     if (cfg.scenario === 'voice') await voice(page);
     else if (cfg.scenario === 'offline') await offline(page);
+    else if (cfg.scenario === 'refresh') await refresh(page);
     else await journey(page);
   } catch (e) {
     out.error = String(e && e.stack ? e.stack : e);

@@ -5,8 +5,10 @@
 # local engine with the reason); 429 with Retry-After and 5xx retried; a server without JSON mode;
 # a hang cut at AI_TIMEOUT; the fake stopped mid-interview, which then finishes on the local engine
 # and says so; low-confidence resume fields refined; start-up refused without a key for OpenAI's
-# own API; and the API key never in the server's log nor in `interviewgenius config`.
+# own API; the API key never in the server's log nor in `interviewgenius config`; and a spoken
+# answer to a Chinese interview transcribed by the endpoint (ASR_ENGINE=openai) over Socket.IO.
 import json
+import struct
 import re
 import time
 
@@ -14,6 +16,7 @@ import pytest
 
 from conftest import assert_ok
 from fake_openai import MARK, FakeOpenAI
+from realtime_kit import Recorder
 
 KEY = "sk-e2e-SECRET-9f8e7d6c5b4a"
 
@@ -347,3 +350,46 @@ def test_low_confidence_fields_are_refined(api, llm, fake):
     rid2 = upload(api, token, RESUME_HTML + "<!-- another file -->")
     pr2 = assert_ok(api.get(f"/resumes/{rid2}", token=token))["data"]["parse_result"]
     assert pr2["refined_fields"] == [] and pr2["basic_info"]["name"] is None
+
+
+# ---------- speech ----------
+
+def test_spoken_answer_transcribed_by_the_endpoint(server_factory):
+    fake = FakeOpenAI().start()
+    fake.transcript = "我在 Stripe 按商户拆分了对账任务，延迟降低了百分之四十。"
+    c = None
+    try:
+        srv = server_factory(**llm_env(fake, ASR_ENGINE="openai", ASR_MODEL="whisper-1"))
+        api = srv.client()
+        token, _ = register(api)
+        rid = upload(api, token)
+        body = {"resume_id": rid, "interview_type": "technical", "difficulty": "medium", "question_count": 2,
+                "language": "zh", "adaptive": False}
+        iv = assert_ok(api.post("/interviews", token=token, json=body), 201)["data"]
+        q = iv["current_question"]
+        c = Recorder(srv, token).connect()
+        c.wait("connected")
+        assert c.call("join_interview", {"session_id": iv["session_id"]})["success"] is True
+        # two seconds of a quiet tone, pcm16, in 100 ms pieces
+        pcm = b"".join(struct.pack("<h", (i % 40 - 20) * 50) for i in range(16000 * 2))
+        for i in range(0, len(pcm), 3200):
+            ack = c.call("audio_stream", {"session_id": iv["session_id"], "audio": pcm[i:i + 3200]}, timeout=30)
+            assert ack["success"] is True, ack
+        fake.clear()
+        ack = c.call("answer_complete", {"session_id": iv["session_id"], "question_id": q["id"]}, timeout=60)
+        assert ack["success"] is True, ack
+        assert ack["transcript"] == fake.transcript and ack["answer"]["answer_text"] == fake.transcript, ack
+        assert ack["engine"] == "openai" and ack["feedback"].startswith(MARK), ack
+        assert ack["delivery"]["engine"] == "openai", ack["delivery"]
+        up = [r for r in fake.requests if r["path"] == "/v1/audio/transcriptions"]
+        assert len(up) == 1, [r["path"] for r in fake.requests]
+        raw = up[0]["raw"]
+        assert up[0]["headers"]["Authorization"] == f"Bearer {KEY}"
+        assert 'name="model"\r\n\r\nwhisper-1' in raw and 'name="language"\r\n\r\nzh' in raw
+        assert "RIFF" in raw and "WAVEfmt " in raw
+        finals = [t for t in c.named("transcript") if t["is_final"]]
+        assert finals and finals[-1]["text"] == fake.transcript, finals
+    finally:
+        if c is not None:
+            c.close()
+        fake.stop()

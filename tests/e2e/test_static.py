@@ -45,6 +45,7 @@ def root(tmp_path_factory):
     (www / "escape.txt").symlink_to(outside)
     (www / "escdir").symlink_to(base)
     (www / "inside.js").symlink_to(www / "app.js")  # a symlink within the root is fine
+    os.mkfifo(www / "pipe.txt")  # opening it for reading would wait for a writer
     return www
 
 
@@ -139,6 +140,7 @@ TRAVERSALS = [
     "/index.html%00.js",
     "/%00",
     "/sub/%2e",
+    "/pipe.txt",
 ]
 
 

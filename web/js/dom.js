@@ -38,7 +38,7 @@ export function svg(tag, attrs, ...children) {
   return el;
 }
 
-export function clear(el) {
+function clear(el) {
   while (el.firstChild) el.firstChild.remove();
   return el;
 }

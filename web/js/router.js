@@ -43,7 +43,8 @@ export function start(render) {
     const a = e.target.closest('a[href]');
     if (!a || a.target || a.hasAttribute('download')) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+    // only the UI's own routes: /docs and the API are the server's pages
+    if (url.origin !== location.origin || !match(url.pathname)) return;
     e.preventDefault();
     if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search);
   });

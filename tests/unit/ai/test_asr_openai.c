@@ -183,6 +183,24 @@ static void test_silence_and_empty_text(void **state)
     asr_stream_close(s);
 }
 
+static void test_open_checks(void **state)
+{
+    (void)state;
+    asr_engine *e = NULL;
+    ig_err err = {0};
+    asr_openai_opts o = {"https://api.openai.com/v1", NULL, "whisper-1", 3000, 1, 60.0};
+    assert_int_equal(asr_openai_open(&o, &e, &err), IG_EINVAL);
+    assert_non_null(strstr(err.msg, "ASR_ENGINE=openai with https://api.openai.com/v1 needs an API key"));
+    o.api_key = "sk-x";
+    assert_int_equal(asr_openai_open(&o, &e, &err), IG_OK);
+    asr_engine_close(e);
+    o.model = "";
+    assert_int_equal(asr_openai_open(&o, &e, &err), IG_EINVAL);
+    o.model = "whisper-1";
+    o.max_seconds = 0;
+    assert_int_equal(asr_openai_open(&o, &e, &err), IG_EINVAL);
+}
+
 static void test_cap_failure_and_languages(void **state)
 {
     ctx *x = *state;
@@ -214,6 +232,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wav),
+        cmocka_unit_test(test_open_checks),
         cmocka_unit_test_setup_teardown(test_transcribed_at_finish, setup, teardown),
         cmocka_unit_test(test_chinese_and_unknown_confidence),
         cmocka_unit_test_setup_teardown(test_silence_and_empty_text, setup, teardown),

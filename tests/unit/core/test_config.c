@@ -25,7 +25,8 @@ static const char *const all_vars[] = {
     "PWHASH_OPSLIMIT", "PWHASH_MEMLIMIT", "MAX_CONNECTIONS", "MAX_HEADER_SIZE", "MAX_HEADERS",
     "HEADER_TIMEOUT", "BODY_TIMEOUT", "BODY_IDLE_TIMEOUT", "BODY_MIN_RATE", "KEEPALIVE_TIMEOUT",
     "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT", "JOB_WORKERS", "JOB_POLL_MS", "JOB_LEASE_SECONDS",
-    "JOB_MAX_ATTEMPTS", "RT_PING_INTERVAL", "RT_PING_TIMEOUT", "RT_MAX_PAYLOAD",
+    "JOB_MAX_ATTEMPTS", "RT_PING_INTERVAL", "RT_PING_TIMEOUT", "RT_MAX_PAYLOAD", "RT_MAX_STREAMS_PER_USER",
+    "ASR_DECODERS", "ASR_MAX_UTTERANCE_SECONDS",
     "AI_ENGINE", "AI_BASE_URL", "AI_MODEL", "AI_TIMEOUT", "AI_MAX_CONCURRENCY", "ASR_ENGINE", "ASR_MODEL",
     "WEB_ROOT",
 };
@@ -477,13 +478,18 @@ static void test_numbers_strict(void **state)
     expect_invalid("RT_PING_INTERVAL", "99");
     expect_invalid("RT_PING_TIMEOUT", "0");
     expect_invalid("RT_MAX_PAYLOAD", "1023");
+    expect_invalid("RT_MAX_STREAMS_PER_USER", "0");
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_int_equal(cfg.rt_max_streams_per_user, 2);
     setenv("RT_PING_INTERVAL", "300", 1);
     setenv("RT_PING_TIMEOUT", "200", 1);
     setenv("RT_MAX_PAYLOAD", "4096", 1);
+    setenv("RT_MAX_STREAMS_PER_USER", "5", 1);
     load_ok(&cfg, NO_ENV_FILE);
     assert_int_equal(cfg.rt_ping_interval, 300);
     assert_int_equal(cfg.rt_ping_timeout, 200);
     assert_int_equal(cfg.rt_max_payload, 4096);
+    assert_int_equal(cfg.rt_max_streams_per_user, 5);
 }
 
 static void test_booleans_and_choices(void **state)

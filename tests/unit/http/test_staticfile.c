@@ -56,6 +56,7 @@ static void test_map_traversal(void **state)
     refused("/.%2e/etc/passwd");
     refused("/js/%2e%2e%2f%2e%2e%2fetc/passwd");
     refused("/..%2fetc%2fpasswd");
+    refused("/js%2fapp.js"); /* an encoded slash is refused, not taken as a separator */
     refused("/..%5c..%5cetc%5cpasswd");
     refused("/..\\etc\\passwd");
     refused("/js\\app.js");

@@ -186,7 +186,7 @@ static char *good_answer(const json_t *points)
 
 static ig_status answer(fixture *f, int64_t id, int64_t qid, const char *text, interviews_step *s)
 {
-    interviews_answer_req req = {qid, text, NULL, 30};
+    interviews_answer_req req = {qid, text, NULL, 30, NULL};
     ig_err err = {0};
     return interviews_answer(&f->is, f->alice, id, &req, s, &err);
 }
@@ -468,7 +468,7 @@ static void test_ownership_and_conflicts(void **state)
     assert_int_equal(answer(f, a.id, next, "Answering ahead.", &st), IG_ECONFLICT);
     assert_int_equal(answer(f, a.id, qb, "Answering the other one.", &st), IG_ECONFLICT);
     /* bob sees none of it */
-    interviews_answer_req req_b = {qa, "mine now", NULL, -1};
+    interviews_answer_req req_b = {qa, "mine now", NULL, -1, NULL};
     assert_int_equal(interviews_answer(&f->is, f->bob, a.id, &req_b, &st, &err), IG_ENOTFOUND);
     assert_int_equal(interviews_skip(&f->is, f->bob, a.id, 0, &st, &err), IG_ENOTFOUND);
     assert_int_equal(interviews_get(&f->is, f->bob, a.id, &out, &err), IG_ENOTFOUND);

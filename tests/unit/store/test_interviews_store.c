@@ -126,7 +126,7 @@ static ig_status answer(fixture *f, const store_interview *iv, int64_t qid, doub
                         store_interview *out)
 {
     json_t *a = analysis(score), *row = NULL, *fu = NULL;
-    store_answer_new in = {f->alice, iv->id, qid, false, "my answer", NULL, 12, a, follow};
+    store_answer_new in = {f->alice, iv->id, qid, false, "my answer", NULL, 12, a, follow, NULL};
     ig_err err = {0};
     ig_status rc = store_interview_record(f->st, &in, out, &row, &fu, &err);
     if (rc == IG_OK) {
@@ -254,7 +254,7 @@ static void test_answers_only_current(void **state)
 
     /* a skip: a row without a score */
     json_t *row = NULL, *fu = NULL;
-    store_answer_new skip = {f->alice, iv.id, q1, true, NULL, NULL, -1, NULL, NULL};
+    store_answer_new skip = {f->alice, iv.id, q1, true, NULL, NULL, -1, NULL, NULL, NULL};
     assert_int_equal(store_interview_record(f->st, &skip, &now, &row, &fu, &err), IG_OK);
     assert_string_equal(json_string_value(json_object_get(row, "status")), "skipped");
     assert_true(json_is_null(json_object_get(row, "score")));

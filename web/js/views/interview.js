@@ -2,7 +2,7 @@
 // the answer typed or spoken (live transcript, live hints, talk-time clock), then its score,
 // dimension bars, feedback and improvements; pause, resume and end.
 import * as api from '../api.js';
-import { h, replace, uid } from '../dom.js';
+import { h, replace, uid, withCode } from '../dom.js';
 import { fmtClock, label, t } from '../i18n.js';
 import * as realtime from '../realtime.js';
 import { navigate } from '../router.js';
@@ -13,7 +13,7 @@ import { VoiceAnswer, voiceSupported } from '../voice.js';
 const DIMENSIONS = ['relevance', 'coverage', 'depth', 'structure', 'clarity'];
 const drafts = new Map(); // question id -> text typed, kept across re-renders (language switch)
 
-export function analysisView(a, extra = {}) {
+function analysisView(a, extra = {}) {
   const list = (title, items, cls) =>
     items && items.length ? h('section', { class: cls }, h('h4', {}, title), h('ul', {}, items.map((x) => h('li', {}, x)))) : null;
   return h('div', { class: 'analysis' },
@@ -29,6 +29,20 @@ export function analysisView(a, extra = {}) {
       list(t('answer.covered'), a.covered_points, 'covered'),
       list(t('answer.missing'), a.missing_points, 'missing')),
   );
+}
+
+// How a spoken answer was delivered (realtime/voice.h's delivery metrics).
+function deliveryView(d) {
+  const rows = [];
+  if (typeof d.words_per_minute === 'number') rows.push([t('delivery.pace'), t('voice.wpm', { n: Math.round(d.words_per_minute) })]);
+  if (typeof d.filler_count === 'number') rows.push([t('delivery.fillers'), String(d.filler_count)]);
+  if (typeof d.pauses === 'number') rows.push([t('delivery.pauses'), String(d.pauses)]);
+  if (typeof d.speaking_time === 'number') rows.push([t('delivery.speaking'), fmtClock(d.speaking_time)]);
+  if (d.sentiment && d.sentiment.label) rows.push([t('voice.sentiment'), label('sentiment', d.sentiment.label)]);
+  if (typeof d.confidence === 'number') rows.push([t('delivery.confidence'), `${Math.round(d.confidence * 100)}%`]);
+  if (!rows.length) return null;
+  return h('section', { class: 'delivery', id: 'delivery' }, h('h3', {}, t('delivery.title')),
+    h('dl', { class: 'stats-inline' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 }
 
 export function interviewView(root, { params }) {
@@ -112,7 +126,7 @@ export function interviewView(root, { params }) {
         q.parent_question_id ? h('span', { class: 'badge badge-followup' }, t('iv.followUp')) : null,
         q.category ? h('span', { class: 'tag' }, label('category', q.category)) : null,
         q.skill ? h('span', { class: 'tag' }, q.skill) : null),
-      h('h2', { class: 'q-text', id: 'question-text', lang: q.language === 'zh' ? 'zh-CN' : 'en' }, q.question_text),
+      h('h2', { class: 'q-text', id: 'question-text', lang: q.language === 'zh' ? 'zh-CN' : 'en' }, withCode(q.question_text)),
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'link', on: { click: () => speak(q) } }, t('iv.listen'))),
       locked ? null : hints);
   }
@@ -169,12 +183,16 @@ export function interviewView(root, { params }) {
     const paused = st.iv.status === 'paused';
     for (const el of [area, submit, skip, voiceBtn]) el.disabled = paused;
 
-    const setVoiceState = (state, message) => {
+    const setVoiceState = (state, message, code) => {
       vp.status.dataset.state = state;
+      vp.status.dataset.code = code || '';
       vp.status.textContent = message || '';
       const live = state === 'recording' || state === 'starting';
-      voiceBtn.textContent = live ? t('voice.stop') : t('voice.start');
+      voiceBtn.textContent = live ? t('voice.stopSubmit') : t('voice.start');
       voiceBtn.setAttribute('aria-pressed', live ? 'true' : 'false');
+      // while speaking, stopping is the way to submit
+      voiceBtn.classList.toggle('primary', live);
+      submit.disabled = live || state === 'finishing';
       vp.panel.classList.toggle('recording', state === 'recording');
       if (state === 'unavailable' || state === 'error') {
         vp.panel.classList.add('voice-off');
@@ -184,18 +202,48 @@ export function interviewView(root, { params }) {
       }
     };
 
-    voiceBtn.addEventListener('click', async () => {
-      if (st.voice) {
-        voiceBtn.disabled = true;
-        const text = await st.voice.stop();
+    // Stop and submit: the server records what it heard and answers with the analysis.
+    const finishVoice = async () => {
+      const voice = st.voice;
+      st.busy = true;
+      voiceBtn.disabled = true;
+      submit.disabled = true;
+      try {
+        const res = await voice.finish(Math.round((performance.now() - st.shownAt) / 1000));
         st.voice = null;
-        if (text) {
-          area.value = text;
-          drafts.set(q.id, text);
+        drafts.delete(q.id);
+        st.result = {
+          analysis: res,
+          answer_text: res.transcript ?? (res.answer && res.answer.answer_text),
+          follow_up: res.follow_up,
+          next_question: res.next_question,
+          delivery: res.delivery,
+        };
+        st.next = res.next_question;
+        try {
+          st.iv = (await api.get(`/interviews/${id}`)).data;
+        } catch (e) {
+          // the header keeps the last known state
+        }
+        render();
+      } catch (err) {
+        // what was heard stays in the box, to fix and submit as text
+        st.voice = null;
+        if (voice.text() && !area.value.trim()) {
+          area.value = voice.text();
+          drafts.set(q.id, area.value);
           updateCount();
         }
-        voiceBtn.disabled = false;
-        area.focus();
+        submit.disabled = false;
+        if (['not_current', 'no_question', 'not_active'].includes(err.code)) load();
+      } finally {
+        st.busy = false;
+      }
+    };
+
+    voiceBtn.addEventListener('click', async () => {
+      if (st.voice) {
+        await finishVoice();
         return;
       }
       vp.panel.hidden = false;
@@ -266,9 +314,8 @@ export function interviewView(root, { params }) {
       e.preventDefault();
       if (st.busy) return;
       if (st.voice) {
-        const text = await st.voice.stop();
-        st.voice = null;
-        if (text && !area.value.trim()) area.value = text;
+        await finishVoice();
+        return;
       }
       const text = area.value.trim();
       if (!text) {
@@ -308,6 +355,7 @@ export function interviewView(root, { params }) {
     return h('section', { class: 'card result', id: 'answer-result', tabindex: '-1' },
       h('h2', {}, t('iv.yourScore')),
       analysisView(r.analysis, { scoreId: 'answer-score' }),
+      r.delivery ? deliveryView(r.delivery) : null,
       r.follow_up ? h('p', { class: 'notice' }, t('iv.followUpAdded')) : null,
       h('details', {}, h('summary', {}, t('iv.yourAnswer')), h('p', { class: 'answer-echo' }, r.answer_text)),
       h('div', { class: 'actions' }, nextBtn));

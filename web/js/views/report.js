@@ -10,7 +10,7 @@ import { badge, errorBox, loading, pageTitle, scoreClass } from '../ui.js';
 const DIMENSIONS = ['relevance', 'coverage', 'depth', 'structure', 'clarity'];
 
 // A model answer as an outline: one point per sentence (Latin or CJK punctuation).
-export function outline(text) {
+function outline(text) {
   if (!text) return [];
   return String(text).split(/(?<=[.!?])\s+|(?<=[。！？])/).map((s) => s.trim()).filter(Boolean);
 }
@@ -26,7 +26,7 @@ function questionReview(q, answer, i) {
   const model = outline(q.model_answer);
   return h('li', { class: 'card review-item', dataset: { status: q.status } },
     h('div', { class: 'review-head' },
-      h('h3', {}, `${i + 1}. `, q.question_text),
+      h('h3', {}, `${i + 1}. `, withCode(q.question_text)),
       h('p', { class: 'review-score' }, badge('answerStatus', q.status), ' ',
         q.score !== null && q.score !== undefined ? h('strong', { class: scoreClass(q.score) }, `${fmtScore(q.score)}/100`) : null)),
     q.summary ? h('p', { class: 'muted' }, q.summary) : null,

@@ -12,12 +12,18 @@ import { resumeCard } from './resume_card.js';
 const ACCEPT = '.pdf,.docx,.doc,.html,.htm,.png,.jpg,.jpeg,application/pdf,application/msword,' +
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/html,image/png,image/jpeg';
 const PENDING = new Set(['pending', 'processing']);
-const POLL_OFFLINE_MS = 1500; // the socket is down: polling is the only news
-const POLL_ONLINE_MS = 5000; // the socket is up: polling only covers a missed event
+// The socket down, polling is the only news: soon after an upload, then less and less often (the
+// API's default rate limit is per hour). The socket up, polling only covers a missed event.
+const POLL_FIRST_MS = 1000;
+const POLL_MAX_MS = 10000;
+const POLL_ONLINE_MS = 5000;
 
 export function resumesView(root, { params }) {
-  const state = { list: [], selected: params.id ? Number(params.id) : null, detail: null, source: {} };
+  // live: statuses that arrive while a reparse request is in flight (newer than its answer)
+  const state = { list: [], selected: params.id ? Number(params.id) : null, detail: null, source: {}, live: {} };
   let pollTimer = null;
+  let pollDelay = POLL_FIRST_MS;
+  let detailSeq = 0; // only the latest detail request may draw: an older answer is staler
   let disposed = false;
 
   const progress = h('progress', { max: '100', value: '0', id: 'upload-progress', 'aria-label': t('resumes.uploadProgress') });
@@ -60,6 +66,7 @@ export function resumesView(root, { params }) {
       });
       const r = res.data;
       state.uploaded = r.id;
+      pollDelay = POLL_FIRST_MS;
       progressText.textContent = r.duplicate ? t('resumes.duplicate') : t('resumes.uploaded');
       if (!state.list.some((x) => x.id === r.id)) state.list.unshift(r);
       select(r.id);
@@ -85,6 +92,7 @@ export function resumesView(root, { params }) {
   });
 
   function renderList() {
+    listEl.dataset.count = String(state.list.length);
     if (!state.list.length) {
       replace(listEl, h('li', { class: 'muted' }, t('resumes.empty')));
       return;
@@ -146,12 +154,16 @@ export function resumesView(root, { params }) {
     );
   }
 
+  // How a status change reached the page: 'socket' (resume_status) or 'fetch' (a request).
   async function loadDetail(id) {
+    detailSeq += 1;
+    const seq = detailSeq;
     try {
       const res = await api.get(`/resumes/${id}`);
-      if (disposed || state.selected !== id) return;
+      if (disposed || seq !== detailSeq || state.selected !== id) return;
       state.detail = res.data;
       const i = state.list.findIndex((x) => x.id === id);
+      if (i >= 0 && PENDING.has(state.list[i].status) && state.list[i].status !== res.data.status) state.source[id] = 'fetch';
       if (i >= 0) state.list[i] = { ...state.list[i], ...res.data };
       renderList();
       renderDetail();
@@ -179,6 +191,7 @@ export function resumesView(root, { params }) {
     const item = state.list.find((x) => x.id === id);
     if (!item) return;
     const changed = item.status !== status;
+    if (id in state.live) state.live[id] = status;
     item.status = status;
     if (typeof confidence === 'number') item.parse_confidence = confidence;
     if (changed) state.source[id] = source;
@@ -203,33 +216,45 @@ export function resumesView(root, { params }) {
         const res = await api.get(`/resumes/${r.id}/status`);
         if (disposed) return;
         const d = res.data;
-        statusChanged(r.id, d.status, d.confidence, 'poll', { progress: d.progress, error: d.error });
+        statusChanged(r.id, d.status, d.confidence, 'fetch', { progress: d.progress, error: d.error });
       } catch (err) {
-        // the next round tries again
+        // the next round tries again, no sooner than the server asks
+        if (err.retryAfter) pollDelay = Math.max(pollDelay, Number(err.retryAfter) * 1000);
       }
     }
+    pollDelay = Math.min(POLL_MAX_MS, pollDelay * 1.5);
     schedulePoll();
   }
 
   function schedulePoll() {
     if (disposed || pollTimer) return;
     if (!state.list.some((r) => PENDING.has(r.status))) return;
-    pollTimer = setTimeout(poll, realtime.isConnected() ? POLL_ONLINE_MS : POLL_OFFLINE_MS);
+    pollTimer = setTimeout(poll, realtime.isConnected() ? POLL_ONLINE_MS : pollDelay);
   }
 
   async function reparse(r) {
+    state.live[r.id] = null;
     try {
       const res = await api.post(`/resumes/${r.id}/reparse`);
       toast(res.message || t('resumes.reparseQueued'));
+      const pushed = state.live[r.id];
       const item = state.list.find((x) => x.id === r.id);
-      Object.assign(item, res.data);
-      state.detail = { ...res.data };
-      delete state.source[r.id];
-      renderList();
-      renderDetail();
+      Object.assign(item, res.data, pushed ? { status: pushed } : {});
+      pollDelay = POLL_FIRST_MS;
+      if (pushed === 'completed' || pushed === 'failed') {
+        renderList();
+        loadDetail(r.id);
+      } else {
+        if (!pushed) delete state.source[r.id];
+        state.detail = { ...res.data, status: item.status };
+        renderList();
+        renderDetail();
+      }
       schedulePoll();
     } catch (err) {
       toast(err.message, 'error');
+    } finally {
+      delete state.live[r.id];
     }
   }
 
