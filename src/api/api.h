@@ -125,6 +125,9 @@ const http_callbacks *api_http_callbacks(void);
 
 /* Handler helpers (any thread). */
 void api_ok(api_call *c, int status, msg_id message, json_t *data);
+/* A list: 200 with data the array (taken over; NULL means out of memory → 500) and
+ * "pagination": {page, per_page, total} beside it. */
+void api_ok_page(api_call *c, json_t *data, int64_t page, int64_t per_page, int64_t total);
 void api_fail(api_call *c, int status, msg_id message, json_t *details);
 /* Maps a service status to the envelope (e.g. IG_EIO → 500) and logs unexpected ones. */
 void api_fail_status(api_call *c, ig_status st, const ig_err *err);

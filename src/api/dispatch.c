@@ -49,6 +49,21 @@ void api_ok(api_call *c, int status, msg_id message, json_t *data)
     c->data = data;
 }
 
+void api_ok_page(api_call *c, json_t *data, int64_t page, int64_t per_page, int64_t total)
+{
+    json_t *paging = json_pack("{s:I, s:I, s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page, "total",
+                               (json_int_t)total);
+    if (data == NULL || paging == NULL) {
+        json_decref(data);
+        json_decref(paging);
+        api_fail_status(c, IG_ENOMEM, NULL);
+        return;
+    }
+    api_ok(c, 200, MSG_NONE, data);
+    json_decref(c->pagination);
+    c->pagination = paging;
+}
+
 void api_fail(api_call *c, int status, msg_id message, json_t *details)
 {
     c->status = status;

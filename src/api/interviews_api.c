@@ -129,16 +129,7 @@ static void h_list(api_call *c)
         }
     }
     free(items);
-    json_t *paging = json_pack("{s:I, s:I, s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page, "total",
-                               (json_int_t)total);
-    if (arr == NULL || paging == NULL) {
-        json_decref(arr);
-        json_decref(paging);
-        api_fail_status(c, IG_ENOMEM, NULL);
-        return;
-    }
-    api_ok(c, 200, MSG_NONE, arr);
-    c->pagination = paging;
+    api_ok_page(c, arr, page, per_page, total);
 }
 
 static void h_stats(api_call *c)

@@ -131,20 +131,6 @@ static bool paging(api_call *c, int *page, int *per_page)
     return true;
 }
 
-/* Answers data with the list's paging beside it. */
-static void ok_page(api_call *c, json_t *data, int page, int per_page, int64_t total)
-{
-    json_t *paging_doc = json_pack("{s:i, s:i, s:I}", "page", page, "per_page", per_page, "total", (json_int_t)total);
-    if (data == NULL || paging_doc == NULL) {
-        json_decref(data);
-        json_decref(paging_doc);
-        api_fail_status(c, IG_ENOMEM, NULL);
-        return;
-    }
-    api_ok(c, 200, MSG_NONE, data);
-    c->pagination = paging_doc;
-}
-
 static void h_list(api_call *c)
 {
     int page, per_page;
@@ -168,7 +154,7 @@ static void h_list(api_call *c)
     json_t *q;
     json_array_foreach(rows, i, q) json_array_append_new(list, api_question_json(q));
     json_decref(rows);
-    ok_page(c, list, page, per_page, total);
+    api_ok_page(c, list, page, per_page, total);
 }
 
 static void h_get(api_call *c)
@@ -229,7 +215,7 @@ static void h_bank(api_call *c)
         api_fail_status(c, st, &err);
         return;
     }
-    ok_page(c, rows, page, per_page, total);
+    api_ok_page(c, rows, page, per_page, total);
 }
 
 static void h_audio(api_call *c)
