@@ -254,6 +254,8 @@ static ig_status wav_parse(audio_decoder *d, size_t *hlen, ig_err *err)
         if (memcmp(c, "fmt ", 4) == 0) {
             if (size < 16 || size > 1024)
                 return fail(d, err, IG_EINVAL, "WAV fmt chunk of %u bytes", size);
+            if (pos + 8 + size > AUDIO_WAV_HEADER_MAX)
+                return fail(d, err, IG_EINVAL, "WAV header longer than %u bytes", AUDIO_WAV_HEADER_MAX);
             if (pos + 8 + size > n)
                 return IG_AGAIN;
             const unsigned char *f = c + 8;

@@ -246,6 +246,20 @@ static void test_wav_malformed(void **state)
     expect_error(&d, IG_EINVAL, "WAV header longer than");
     free(d.p);
     free(w);
+    /* a fmt chunk that would end past the header's cap: refused, not buffered forever */
+    size_t big = 12 + 8 + 65500 + 8 + 16 + 8 + 2;
+    unsigned char *late = calloc(1, big);
+    assert_non_null(late);
+    memcpy(late, "RIFF", 4);
+    afx_le(late + 4, (uint32_t)(big - 8), 4);
+    memcpy(late + 8, "WAVELIST", 8);
+    afx_le(late + 16, 65500, 4);
+    memcpy(late + 12 + 8 + 65500, "fmt ", 4);
+    afx_le(late + 12 + 8 + 65500 + 4, 16, 4);
+    d = run(AUDIO_WAV, late, big, 4096);
+    expect_error(&d, IG_EINVAL, "WAV header longer than");
+    free(d.p);
+    free(late);
     /* truncated: inside the header (error), inside a frame (the cut frame is dropped) */
     w = afx_wav(tone, 80, 16000, 2, 1, 16, 0, UINT32_MAX - 1, &len);
     d = run(AUDIO_WAV, w, 30, 7);
