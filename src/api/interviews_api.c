@@ -61,6 +61,17 @@ static void fail(api_call *c, ig_status st, const ig_err *err, msg_id state_msg)
         api_fail_status(c, st, err);
 }
 
+/* Answers a service's document about one interview, or its failure. */
+static void reply(api_call *c, ig_status st, const ig_err *err, json_t *doc, msg_id state_msg)
+{
+    if (st != IG_OK) {
+        json_decref(doc);
+        fail(c, st, err, state_msg);
+        return;
+    }
+    api_ok(c, 200, MSG_NONE, doc);
+}
+
 static void h_start(api_call *c)
 {
     json_t *body = NULL, *first = NULL;
@@ -301,11 +312,7 @@ static void h_answers(api_call *c)
     json_t *rows = NULL;
     ig_err err = {0};
     ig_status st = interviews_answers(c->app->interviews, c->id.user.id, interview_id(c), &rows, &err);
-    if (st != IG_OK) {
-        fail(c, st, &err, MSG_INTERVIEW_STATE);
-        return;
-    }
-    api_ok(c, 200, MSG_NONE, rows);
+    reply(c, st, &err, rows, MSG_INTERVIEW_STATE);
 }
 
 /* The recording of a spoken answer (audio/wav), its owner only: 404 for anyone else, and for an
@@ -337,11 +344,7 @@ static void h_feedback(api_call *c)
     json_t *doc = NULL;
     ig_err err = {0};
     ig_status st = interviews_feedback(c->app->interviews, c->id.user.id, interview_id(c), &doc, &err);
-    if (st != IG_OK) {
-        fail(c, st, &err, MSG_FEEDBACK_NOT_READY);
-        return;
-    }
-    api_ok(c, 200, MSG_NONE, doc);
+    reply(c, st, &err, doc, MSG_FEEDBACK_NOT_READY);
 }
 
 static const api_route R_START = {API_AUTH | API_JSON, h_start};
