@@ -2,7 +2,7 @@
 # SAN=1 builds with ASan+UBSan into build-san/.
 
 PKGS      := libuv jansson libjwt libsodium sqlite3 poppler-glib cairo libzip libxml-2.0 tesseract lept libmagic wv-1.0 libgsf-1 espeak-ng libcrypto \
-             pocketsphinx sphinxbase libavformat libavcodec libswresample libavutil libcurl
+             pocketsphinx sphinxbase libavformat libavcodec libswresample libavutil libcurl hiredis libpq libmariadb
 SAN       ?= 0
 ifeq ($(SAN),1)
 BUILD     ?= build-san
@@ -26,7 +26,10 @@ LDFLAGS   += $(SANFLAGS)
 
 SRC       := $(shell find src -name '*.c' ! -path 'src/main.c' | sort)
 OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations_data.o $(BUILD)/gen/datafiles_data.o
-MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
+# Each dialect's migrations (scripts/embed-migrations.sh checks that they match); the folders too, so
+# that removing a file regenerates.
+MIG_DIRS  := src/store/migrations src/store/migrations/pg src/store/migrations/mysql
+MIGRATIONS:= $(MIG_DIRS) $(wildcard $(MIG_DIRS:%=%/*.sql))
 # Shipped data compiled into the binary (core/datafiles.h); README.md files there are for people.
 DATAFILES := $(sort $(shell find data -type f ! -name 'README.md' ! -name '.*' 2>/dev/null))
 BIN       := $(BUILD)/interviewgenius
@@ -40,7 +43,7 @@ PYTEST    := $(PYTHON) -m pytest -q -p no:cacheprovider
 JS_DEPS   := tests/realtime-js/node_modules
 BROWSER_DEPS := tests/browser/node_modules
 
-.PHONY: FORCE all deps run test test-unit test-e2e check-san fuzz fuzz-replay bench bench-ai bench-asr eval-parse clean migrate web-vendor
+.PHONY: FORCE all deps run test test-unit test-e2e test-e2e-sqlite test-e2e-pg test-e2e-mysql check-san fuzz fuzz-replay bench bench-ai bench-asr eval-parse clean migrate web-vendor
 
 all: $(BIN)
 
@@ -56,7 +59,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	@scripts/embed-migrations.sh $(MIGRATIONS) > $@
+	@scripts/embed-migrations.sh src/store/migrations > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -99,11 +102,18 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-e2e
 
+# With a throwaway PostgreSQL and MariaDB (IG_TEST_PG_URL, IG_TEST_MYSQL_URL) for the SQL drivers' tests.
 test-unit: $(UNIT_BIN)
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@$(PYTHON) tests/support/dbservers.py with pg mysql -- scripts/run-unit.sh $(UNIT_BIN)
 
+# The end-to-end suite once per database backend, one after the other (each runs even when an
+# earlier one failed): SQLite files, then a throwaway PostgreSQL and a throwaway MariaDB server
+# (tests/e2e/conftest.py, IG_TEST_DB).
 test-e2e: $(BIN) | $(JS_DEPS) $(BROWSER_DEPS)
-	IG_BIN=$(abspath $(BIN)) $(PYTEST) tests/e2e
+	@rc=0; for db in sqlite pg mysql; do $(MAKE) test-e2e-$$db || rc=1; done; exit $$rc
+
+test-e2e-sqlite test-e2e-pg test-e2e-mysql: test-e2e-%: $(BIN) | $(JS_DEPS) $(BROWSER_DEPS)
+	IG_TEST_DB=$* IG_BIN=$(abspath $(BIN)) $(PYTEST) tests/e2e
 
 # The official Socket.IO client (npm, pinned by its lock file) for tests/e2e/test_realtime_js.py and
 # bench/realtime; installed once. Offline, the JavaScript test is skipped rather than the suite failed.
@@ -134,7 +144,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  := suppressions=$(abspath tests/lsan.supp):print_suppressions=0
 
 check-san: deps
-	$(MAKE) SAN=1 test-unit test-e2e
+	$(MAKE) SAN=1 test-unit test-e2e-sqlite
 	$(MAKE) fuzz-replay
 
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -175,7 +185,7 @@ build-fuzz/%: tests/fuzz/%.c build-fuzz/libigfuzz.a
 
 build-fuzz/gen/migrations_data.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	@scripts/embed-migrations.sh $(MIGRATIONS) > $@
+	@scripts/embed-migrations.sh src/store/migrations > $@.tmp && mv $@.tmp $@
 
 fuzz-build: build-fuzz/gen/migrations_data.c $(FUZZ_BIN)
 

@@ -11,7 +11,14 @@ CONNECTIONS=${CONNECTIONS:-64}
 LOGIN_THREADS=${LOGIN_THREADS:-1}
 LOGIN_CONNECTIONS=${LOGIN_CONNECTIONS:-8}
 BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
+# sqlite (the file in the data dir), pg or mysql: a throwaway server from tests/support/dbservers.py
+BENCH_DB=${BENCH_DB:-sqlite}
+# Benchmark servers already running at BENCH_URL (bench/cluster.sh: nginx in front of two instances)
+# instead of starting one; BENCH_PIDS are their processes, whose RSS is reported (summed).
+BENCH_URL=${BENCH_URL:-}
+BENCH_PIDS=${BENCH_PIDS:-}
 PYTHON=/usr/bin/python3
+DBSERVERS="$PYTHON $ROOT/tests/support/dbservers.py"
 
 die() { echo "bench/http.sh: $*" >&2; exit 1; }
 [ -x "$IG_BIN" ] || die "no server binary at $IG_BIN (run: make build/interviewgenius, or set IG_BIN)"
@@ -19,36 +26,51 @@ command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
 command -v curl >/dev/null || die "curl not found"
 
 PORT=$($PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
+BASE=${BENCH_URL:-"http://127.0.0.1:$PORT"}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ig-bench.XXXXXX")
 SERVER_PID=""
+DB_URL=""
 
 cleanup() {
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill -TERM "$SERVER_PID"
         wait "$SERVER_PID" 2>/dev/null || true
     fi
+    if [ -n "$DB_URL" ]; then $DBSERVERS stop "$DB_URL" || true; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+if [ -z "$BENCH_URL" ] && [ "$BENCH_DB" != sqlite ]; then
+    DB_URL=$($DBSERVERS start "$BENCH_DB") || die "cannot start a $BENCH_DB server"
+fi
+
 echo "== interviewgenius HTTP benchmark"
-echo "   binary:        $IG_BIN"
-echo "   server:        $BASE (data dir $WORK)"
+if [ -n "$BENCH_URL" ]; then
+    echo "   server:        $BASE (already running; RSS of pids ${BENCH_PIDS:-none})"
+else
+    echo "   binary:        $IG_BIN"
+    echo "   server:        $BASE (data dir $WORK)"
+    echo "   database:      $BENCH_DB${DB_URL:+ (throwaway server: $DB_URL)}"
+fi
 echo "   wrk:           -t$THREADS -c$CONNECTIONS -d$DURATION --latency (login load: -t$LOGIN_THREADS -c$LOGIN_CONNECTIONS)"
 echo "   rate limiting: DISABLED for this run (RATELIMIT_ENABLED=false), so wrk measures the server, not the limiter"
 echo "   log level:     $BENCH_LOG_LEVEL; password hashing: the server's defaults (argon2id interactive)"
 echo "   cpus:          $(nproc)"
 
-mkdir -p "$WORK/data"
-(cd "$WORK" && exec env HOST=127.0.0.1 PORT="$PORT" DATA_DIR="$WORK/data" ENV=development \
-    LOG_LEVEL="$BENCH_LOG_LEVEL" RATELIMIT_ENABLED=false "$IG_BIN" serve >"$WORK/server.log" 2>&1) &
-SERVER_PID=$!
+if [ -z "$BENCH_URL" ]; then
+    mkdir -p "$WORK/data"
+    (cd "$WORK" && exec env HOST=127.0.0.1 PORT="$PORT" DATA_DIR="$WORK/data" ENV=development \
+        ${DB_URL:+DATABASE_URL="$DB_URL"} LOG_LEVEL="$BENCH_LOG_LEVEL" RATELIMIT_ENABLED=false \
+        "$IG_BIN" serve >"$WORK/server.log" 2>&1) &
+    SERVER_PID=$!
+    BENCH_PIDS=$SERVER_PID
+fi
 
 for _ in $(seq 1 200); do
     if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "server exited during start"; }
+    [ -z "$SERVER_PID" ] || kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "server exited during start"; }
     sleep 0.1
 done
 curl -fsS -o /dev/null "$BASE/healthz" || { cat "$WORK/server.log" >&2; die "server not healthy after 20 s"; }
@@ -65,7 +87,12 @@ TOKEN=$(printf '%s' "$REG" | $PYTHON -c 'import json,sys; print(json.load(sys.st
     -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login")" = 200 ] \
     || die "login with the benchmark credentials is not 200"
 
-rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+rss_mib() { # the servers' RSS together
+    local p files=()
+    for p in $BENCH_PIDS; do files+=("/proc/$p/status"); done
+    [ ${#files[@]} -gt 0 ] || { echo "-"; return; }
+    awk '/^VmRSS:/ { s += $2 } END { printf "%.1f", s / 1024 }' "${files[@]}"
+}
 
 # to_ms VALUE: wrk's "123.45us" / "1.23ms" / "1.02s" / "2.00m" in milliseconds.
 to_ms() {
@@ -123,7 +150,7 @@ summarize "profile (during login storm)" "$WORK/profile-under-login.txt" "$RSS3"
 summarize "login (concurrent, argon2id)" "$WORK/login.txt" "$RSS3"
 
 echo
-echo "== summary ($DURATION per run, rate limiting disabled, $(nproc) cpus)"
+echo "== summary ($DURATION per run, database $BENCH_DB${BENCH_URL:+, through $BENCH_URL}, rate limiting disabled, $(nproc) cpus)"
 printf '%-34s %10s %9s %9s %8s %8s %9s\n' "run" "req/s" "p50 ms" "p99 ms" "non-2xx" "sockerr" "RSS MiB"
 printf '%s\n' "${ROWS[@]}"
 echo

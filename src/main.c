@@ -24,8 +24,11 @@
 #include "ai/score.h"
 #include "ai/tts.h"
 #include "api/api.h"
+#include "http/proxy.h"
 #include "jobs/jobs.h"
+#include "jobs/wakeup.h"
 #include "parse/sandbox.h"
+#include "realtime/adapter.h"
 #include "realtime/handlers.h"
 #include "realtime/server.h"
 #include "realtime/voice.h"
@@ -34,7 +37,10 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "services/auth.h"
+#include "store/redis.h"
+#include "store/redis_ratelimit.h"
 #include "store/store.h"
+#include "store/store_copy.h"
 
 #define IG_VERSION "0.1.0"
 
@@ -75,8 +81,12 @@ static const char USAGE_PARSE[] =
     "Extracts each file's text in a resource-limited child process and prints it as JSON\n"
     "({format, pages, raw_text, links, ocr}). Exits non-zero when a file fails.\n";
 static const char USAGE_MIGRATE[] =
-    "usage: interviewgenius migrate\n"
-    "Applies every pending migration to DATABASE_URL (default sqlite:///$DATA_DIR/interviewgenius.db).\n";
+    "usage: interviewgenius migrate [--copy-from sqlite:///PATH [--upload-folder DIR]]\n"
+    "Applies every pending migration to DATABASE_URL (default sqlite:///$DATA_DIR/interviewgenius.db).\n"
+    "--copy-from copies an embedded installation (its SQLite database and the files of its resumes,\n"
+    "from DIR, default the uploads folder beside the database file) into DATABASE_URL, which must be\n"
+    "an empty PostgreSQL or MySQL database, in one transaction: ids are kept; the files go into the\n"
+    "database with STORAGE=db, else into UPLOAD_FOLDER. Prints the rows copied per table.\n";
 static const char USAGE_USER[] =
     "usage: interviewgenius user list | deactivate EMAIL | activate EMAIL\n";
 static const char USAGE_VERSION[] = "usage: interviewgenius version\n";
@@ -87,6 +97,7 @@ static const char USAGE_CONFIG[] =
 typedef struct serve_ctx {
     api_app app;
     rt_server *rt;
+    adapter *adapter;  /* REDIS_URL: room emits across instances */
     voice_ctx *voice;
     uv_signal_t sigterm, sigint;
     uv_timer_t sweep;
@@ -140,7 +151,8 @@ static ig_status prepare(ig_config *cfg, ig_log *lg, ig_err *err)
 
 static ig_status open_store(const ig_config *cfg, ig_store **store, ig_err *err)
 {
-    ig_status st = store_open(store, cfg->database_url, cfg->db_pool_size, cfg->db_busy_timeout, err);
+    ig_status st = store_open(store, cfg->database_url, cfg->db_pool_size, cfg->db_busy_timeout,
+                              cfg->db_statement_timeout, err);
     if (st != IG_OK)
         return st;
     int applied = 0;
@@ -150,6 +162,23 @@ static ig_status open_store(const ig_config *cfg, ig_store **store, ig_err *err)
         *store = NULL;
     }
     return st;
+}
+
+/* REDIS_URL's pool for sessions, revoked tokens and rate limits: one connection per thread that may
+ * use it at once. Redis being down at start-up is only a warning: the pool connects when it can. */
+#define REDIS_TIMEOUT_MS 1000
+
+static ig_status open_redis(const ig_config *cfg, const ig_log *lg, redis_pool **out, ig_err *err)
+{
+    int size = cfg->workers + cfg->hash_workers + 2;
+    ig_status st = redis_pool_open(cfg->redis_url, size > 64 ? 64 : size, REDIS_TIMEOUT_MS, out, err);
+    if (st != IG_OK)
+        return st;
+    ig_err perr = {0};
+    if (redis_ping(*out, &perr) != IG_OK)
+        log_printf(lg, IG_LOG_WARN, "redis_unavailable",
+                   "%s; requests that need sessions answer 503 until it answers", perr.msg);
+    return IG_OK;
 }
 
 /* The configured AI engine (AI_ENGINE): the offline one, or the language-model one wrapped around
@@ -182,15 +211,60 @@ static ig_status open_engine(const ig_config *cfg, const ig_log *lg, ai_engine *
     return rc;
 }
 
-static int cmd_migrate(void)
+static void print_line(void *arg, const char *line)
 {
+    (void)arg;
+    puts(line);
+}
+
+/* migrate --copy-from URL [--upload-folder DIR]: into the configured database (store_copy.h). */
+static int cmd_copy_from(const char *source, const char *uploads)
+{
+    ig_config cfg;
+    ig_log lg;
+    ig_err err = {0};
+    if (prepare(&cfg, &lg, &err) != IG_OK)
+        return fail("configuration", &err);
+    store_copy_opts o = {
+        .source_url = source,
+        .source_uploads = uploads,
+        .target_url = cfg.database_url,
+        .target_uploads = cfg.upload_folder,
+        .files_in_db = strcmp(cfg.storage, "db") == 0,
+        .busy_timeout_ms = cfg.db_busy_timeout,
+    };
+    if (store_copy_from(&o, print_line, NULL, &err) != IG_OK)
+        return fail("migrate --copy-from", &err);
+    return 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    const char *source = NULL, *uploads = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--copy-from") == 0 && i + 1 < argc && source == NULL) {
+            source = argv[++i];
+        } else if (strcmp(argv[i], "--upload-folder") == 0 && i + 1 < argc && uploads == NULL) {
+            uploads = argv[++i];
+        } else {
+            fputs(USAGE_MIGRATE, stderr);
+            return 2;
+        }
+    }
+    if (uploads != NULL && source == NULL) {
+        fputs(USAGE_MIGRATE, stderr);
+        return 2;
+    }
+    if (source != NULL)
+        return cmd_copy_from(source, uploads);
+
     ig_config cfg;
     ig_log lg;
     ig_err err = {0};
     ig_store *store = NULL;
     if (prepare(&cfg, &lg, &err) != IG_OK)
         return fail("configuration", &err);
-    if (store_open(&store, cfg.database_url, 1, cfg.db_busy_timeout, &err) != IG_OK)
+    if (store_open(&store, cfg.database_url, 1, cfg.db_busy_timeout, cfg.db_statement_timeout, &err) != IG_OK)
         return fail("database", &err);
     int applied = 0, version = 0;
     ig_status st = store_migrate(store, &applied, &err);
@@ -316,6 +390,12 @@ out:
     return rc;
 }
 
+/* A wake-up from Redis (jobs/wakeup.h): a job was queued somewhere. */
+static void wake_jobs(void *arg)
+{
+    jobs_notify(arg);
+}
+
 static int cmd_worker(void)
 {
     ig_config cfg;
@@ -325,6 +405,8 @@ static int cmd_worker(void)
     resumes_service resumes = {0};
     jobs_pool *jobs = NULL;
     ai_engine *engine = NULL;
+    adapter_pub *pub = NULL;
+    wakeup_listener *wake = NULL;
     int rc = 1;
     if (prepare(&cfg, &lg, &err) != IG_OK)
         return fail("configuration", &err);
@@ -351,19 +433,43 @@ static int cmd_worker(void)
     jobs_config_load(&jc, &cfg);
     if (resumes_service_init(&resumes, store, &lg, cfg.upload_folder, NULL, cfg.job_max_attempts, &err) != IG_OK ||
         resumes_set_refiner(&resumes, engine, &err) != IG_OK || jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK ||
-        resumes_register_jobs(&resumes, jobs, &err) != IG_OK || jobs_start(jobs, &err) != IG_OK) {
+        resumes_register_jobs(&resumes, jobs, &err) != IG_OK) {
         rc = fail("worker", &err);
+        goto out;
+    }
+    /* resume_status reaches the owner's sockets, on whichever serve instance, through Redis */
+    if (cfg.redis_url[0] != '\0') {
+        if (adapter_pub_open(cfg.redis_url, jc.workers, &lg, &pub, &err) != IG_OK) {
+            rc = fail("REDIS_URL", &err);
+            goto out;
+        }
+        resumes_set_notifier(&resumes, handlers_resume_status_publish, pub);
+    } else {
+        log_printf(&lg, IG_LOG_WARN, "no_redis",
+                   "REDIS_URL is not set: clients are not told when a parse ends (they poll its status)");
+    }
+    if (jobs_start(jobs, &err) != IG_OK) {
+        rc = fail("worker", &err);
+        goto out;
+    }
+    /* a job queued on any instance wakes the threads at once; the poll stays the fallback */
+    if (cfg.redis_url[0] != '\0' && wakeup_listen(cfg.redis_url, wake_jobs, jobs, &lg, &wake, &err) != IG_OK) {
+        rc = fail("REDIS_URL", &err);
         goto out;
     }
     log_emit(&lg, IG_LOG_INFO, "worker_started", json_pack("{s:i}", "threads", jc.workers));
     int sig = 0;
     sigwait(&set, &sig);
+    wakeup_listener_stop(wake);
+    wake = NULL;
     log_printf(&lg, IG_LOG_INFO, "shutdown", "signal %d: finishing running jobs", sig);
     if (jobs_stop(jobs, cfg.shutdown_timeout) != IG_OK)
         return 0; /* see cmd_serve: an abandoned job is retried; exit without closing under it */
     rc = 0;
 out:
+    wakeup_listener_stop(wake);
     jobs_free(jobs);
+    adapter_pub_close(pub); /* after the job threads, which publish through it */
     resumes_service_close(&resumes);
     ai_engine_close(engine);
     store_close(store);
@@ -396,6 +502,7 @@ static void on_signal(uv_signal_t *sig, int signum)
     s->stopping = true;
     log_printf(s->app.log, IG_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", signum);
     rt_shutdown(s->rt); /* answers parked polls, so the HTTP side can finish */
+    adapter_stop(s->adapter);
     http_server_shutdown(s->app.server, on_server_stopped, s);
 }
 
@@ -483,8 +590,10 @@ static int cmd_serve(void)
     ig_store *store = NULL;
     auth_service auth;
     bool auth_ready = false;
+    redis_pool *redis = NULL;
     resumes_service resumes;
     jobs_pool *jobs = NULL;
+    wakeup_listener *wake = NULL;
     ai_engine *engine = NULL;
     tts *speech = NULL;
     questions_service questions;
@@ -513,6 +622,11 @@ static int cmd_serve(void)
         rc = fail("RATELIMIT_DEFAULT / RATELIMIT_AUTH", &err);
         goto out;
     }
+    proxy_list trusted;
+    if (proxy_list_parse(cfg.trusted_proxies, strlen(cfg.trusted_proxies), &trusted, &err) != IG_OK) {
+        rc = fail("TRUSTED_PROXIES", &err);
+        goto out;
+    }
     /* libuv sizes its pool from the environment on first use */
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%d", cfg.workers);
@@ -531,10 +645,19 @@ static int cmd_serve(void)
         goto out;
     }
     auth_ready = true;
+    if (cfg.redis_url[0] != '\0') {
+        if (open_redis(&cfg, &lg, &redis, &err) != IG_OK) {
+            rc = fail("REDIS_URL", &err);
+            goto out;
+        }
+        auth_use_redis(&auth, redis);
+    }
     if (resumes_service_init(&resumes, store, &lg, cfg.upload_folder, NULL, cfg.job_max_attempts, &err) != IG_OK) {
         rc = fail("resumes", &err);
         goto out;
     }
+    resumes_set_storage(&resumes, strcmp(cfg.storage, "db") == 0);
+    resumes_set_wakeup(&resumes, redis);
     app->resumes = &resumes;
     /* one engine and one speech synthesiser for the process, shared by every request and job */
     const bank *qbank = NULL;
@@ -570,6 +693,10 @@ static int cmd_serve(void)
         goto out;
     }
     resumes_set_notifier(&resumes, handlers_resume_status, s->rt);
+    if (cfg.redis_url[0] != '\0' && adapter_start(loop, s->rt, cfg.redis_url, &lg, &s->adapter, &err) != IG_OK) {
+        rc = fail("REDIS_URL", &err);
+        goto out;
+    }
     /* spoken answers: decoding and recognition on threads of their own (about two per decoder:
      * one recognising, one waiting to finish an answer) */
     if (open_asr(&cfg, &lg, &asr, &err) != IG_OK || skills_taxonomy_load(&live_tax, &err) != IG_OK ||
@@ -593,7 +720,8 @@ static int cmd_serve(void)
         jobs_config jc;
         jobs_config_load(&jc, &cfg);
         if (jobs_new(store, &lg, &jc, NULL, &jobs, &err) != IG_OK ||
-            resumes_register_jobs(&resumes, jobs, &err) != IG_OK || jobs_start(jobs, &err) != IG_OK) {
+            resumes_register_jobs(&resumes, jobs, &err) != IG_OK || jobs_start(jobs, &err) != IG_OK ||
+            (redis && wakeup_listen(cfg.redis_url, wake_jobs, jobs, &lg, &wake, &err) != IG_OK)) {
             rc = fail("jobs", &err);
             goto out;
         }
@@ -613,7 +741,8 @@ static int cmd_serve(void)
     app->store = store;
     app->auth = &auth;
     if ((app->metrics = metrics_new()) == NULL ||
-        ratelimit_memory_new(100000, &app->limiter, &err) != IG_OK ||
+        (redis ? redis_ratelimit_new(redis, &lg, 100000, &app->limiter, &err)
+               : ratelimit_memory_new(100000, &app->limiter, &err)) != IG_OK ||
         workpool_new(loop, cfg.hash_workers, &app->hash_pool, &err) != IG_OK || api_init(app, &err) != IG_OK) {
         rc = fail("start-up", &err);
         goto out;
@@ -628,6 +757,7 @@ static int cmd_serve(void)
         .keepalive_timeout_ms = (uint64_t)cfg.keepalive_timeout,
         .shutdown_timeout_ms = (uint64_t)cfg.shutdown_timeout,
         .max_connections = cfg.max_connections,
+        .trusted_proxies = &trusted,
     };
     if (http_server_new(loop, &lim, api_http_callbacks(), app, &app->server, &err) != IG_OK ||
         http_server_listen(app->server, cfg.host, cfg.port, &err) != IG_OK) {
@@ -650,8 +780,10 @@ static int cmd_serve(void)
     log_printf(&lg, IG_LOG_INFO, "stopped", "bye");
     rc = 0;
 out:
-    if (s->rt && rc != 0)
-        rt_shutdown(s->rt); /* its handles close in the loop runs below */
+    if (s->rt && rc != 0) {
+        rt_shutdown(s->rt); /* its handles, and the adapter's, close in the loop runs below */
+        adapter_stop(s->adapter);
+    }
     if (rc != 0)
         voice_shutdown(s->voice);
     if (app->server) {
@@ -671,6 +803,7 @@ out:
     }
     if (loop)
         uv_loop_close(loop);
+    wakeup_listener_stop(wake);
     if (jobs && jobs_stop(jobs, cfg.shutdown_timeout) != IG_OK) {
         /* a handler is still running: its job's lease will expire and it is retried elsewhere or
          * after a restart; the store must stay open under it, so exit without tearing down */
@@ -679,6 +812,7 @@ out:
     }
     jobs_free(jobs);
     rt_free(s->rt); /* after the job threads, which push to it */
+    adapter_free(s->adapter);
     voice_free(s->voice);
     asr_engine_close(asr); /* after the voice module's last stream */
     live_ctx_close(live);
@@ -693,6 +827,7 @@ out:
     metrics_free(app->metrics);
     if (auth_ready)
         auth_service_wipe(&auth);
+    redis_pool_close(redis);
     store_close(store);
     free(s);
     return rc;
@@ -747,7 +882,7 @@ int main(int argc, char **argv)
             fputs(USAGE_MIGRATE, stdout);
             return 0;
         }
-        return cmd_migrate();
+        return cmd_migrate(sub_argc, sub_argv);
     }
     if (strcmp(cmd, "user") == 0) {
         if (wants_help(sub_argc, sub_argv)) {

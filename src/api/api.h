@@ -98,6 +98,8 @@ struct api_call {
     api_upload *upload;            /* API_UPLOAD: released with the pool */
     router_result rr;              /* the route match, made when the headers arrived */
     bool mounted;                  /* the request belongs to app->mount */
+    bool limit_on_worker;          /* the limiter blocks (Redis): the route's limits are checked
+                                      on the worker thread, before authentication */
     /* output */
     int status;
     msg_id message;                /* success message, or the error message when status >= 400 */

@@ -1,5 +1,6 @@
-/* The dispatcher: route matching, CORS, rate limits and content checks on the loop, handlers on
- * worker threads, the JSON envelope, access logs and metrics. */
+/* The dispatcher: route matching, CORS, rate limits and content checks on the loop (a Redis
+ * limiter's on the worker thread instead), handlers on worker threads, the JSON envelope, access
+ * logs and metrics. */
 #include "api/api.h"
 
 #include <stdio.h>
@@ -88,10 +89,13 @@ void api_fail_status(api_call *c, ig_status st, const ig_err *err)
     case 404: m = MSG_NOT_FOUND; break;
     case 413: m = MSG_TOO_LARGE; break;
     case 429: m = MSG_RATE_LIMITED; break;
+    case 503: m = st == IG_EUNAVAIL ? MSG_DEPENDENCY_UNAVAILABLE : MSG_UNAVAILABLE; break;
     default: break;
     }
+    if (st == IG_EUNAVAIL)
+        api_header(c, "Retry-After", "5");
     if (http >= 500)
-        log_emit(c->app->log, IG_LOG_ERROR, "handler_error",
+        log_emit(c->app->log, st == IG_EUNAVAIL ? IG_LOG_WARN : IG_LOG_ERROR, "handler_error",
                  json_pack("{s:s, s:s, s:s}", "request_id", c->req->request_id, "status", status_name(st),
                            "error", err ? err->msg : ""));
     api_fail(c, http, m, NULL);
@@ -240,8 +244,12 @@ static void authenticate(api_call *c)
     api_fail(c, 401, m, NULL);
 }
 
+static bool route_limits(api_call *c);
+
 static void run_handler(api_call *c)
 {
+    if (c->limit_on_worker && !route_limits(c))
+        return;
     if (c->def->flags & API_AUTH) {
         authenticate(c);
         if (c->status != 0)
@@ -376,6 +384,21 @@ static void on_upload_flushed(void *arg, bool ok)
     schedule(c);
 }
 
+/* The per-IP limits of the route (and the stricter auth limit); false with a 429 on c when over. */
+static bool route_limits(api_call *c)
+{
+    char key[128];
+    snprintf(key, sizeof key, "ip:%s", c->req->client_ip);
+    if (!api_rate_limit(c, key, &c->app->rl_default))
+        return false;
+    if (c->def->flags & API_AUTH_LIMIT) {
+        snprintf(key, sizeof key, "auth:%s:%s", c->req->client_ip, c->route->pattern);
+        if (!api_rate_limit(c, key, &c->app->rl_auth))
+            return false;
+    }
+    return true;
+}
+
 static void cb_on_request(http_exchange *x, void *udata)
 {
     api_app *app = udata;
@@ -420,19 +443,16 @@ static void cb_on_request(http_exchange *x, void *udata)
     c->route = c->match.route;
     c->def = c->route->handler;
 
-    if (!(c->def->flags & API_NO_LIMIT)) {
-        char key[128];
-        snprintf(key, sizeof key, "ip:%s", req->client_ip);
-        if (!api_rate_limit(c, key, &app->rl_default)) {
-            respond(c);
-            return;
-        }
-        if (c->def->flags & API_AUTH_LIMIT) {
-            snprintf(key, sizeof key, "auth:%s:%s", req->client_ip, c->route->pattern);
-            if (!api_rate_limit(c, key, &app->rl_auth)) {
+    /* The loop never waits on the network: a remote (Redis) limiter is asked on the worker that
+     * runs the handler. Routes that run on the loop are exempt from a remote limiter. */
+    if (!(c->def->flags & API_NO_LIMIT) && app->cfg->ratelimit_enabled) {
+        if (!app->limiter.blocking) {
+            if (!route_limits(c)) {
                 respond(c);
                 return;
             }
+        } else if (!(c->def->flags & API_ON_LOOP)) {
+            c->limit_on_worker = true;
         }
     }
     if (c->def->flags & API_JSON) {

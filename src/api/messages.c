@@ -33,6 +33,8 @@ static const char *const MSGS[MSG_COUNT][2] = {
     [MSG_RATE_LIMITED] = {"请求过于频繁", "Too many requests"},
     [MSG_INTERNAL] = {"服务器内部错误", "Internal server error"},
     [MSG_UNAVAILABLE] = {"服务暂不可用", "Service unavailable"},
+    [MSG_DEPENDENCY_UNAVAILABLE] = {"服务暂时不可用，请稍后重试",
+                                    "Service temporarily unavailable, please try again shortly"},
     [MSG_EXPECTATION_FAILED] = {"不支持的 Expect 请求头", "Expectation failed"},
     [MSG_NOT_READY] = {"数据库不可用", "Database unavailable"},
     [MSG_FIELD_REQUIRED] = {"缺少必填字段。", "Missing data for required field."},

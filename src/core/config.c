@@ -33,6 +33,7 @@ static const char *const env_choices[] = {"development", "production", "test", N
 static const char *const level_choices[] = {"debug", "info", "warn", "warning", "error", NULL};
 static const char *const ai_engine_choices[] = {"local", "openai", NULL};
 static const char *const asr_engine_choices[] = {"pocketsphinx", "openai", NULL};
+static const char *const storage_choices[] = {"local", "db", NULL};
 
 enum var_kind { K_STR, K_INT, K_LONG, K_U64, K_ULL, K_SIZE, K_BOOL };
 
@@ -69,6 +70,7 @@ static const var_spec vars[] = {
     VNUM("JWT_ACCESS_TOKEN_EXPIRES", K_LONG, jwt_access_expires, 1, 315360000),
     VNUM("JWT_REFRESH_TOKEN_EXPIRES", K_LONG, jwt_refresh_expires, 1, 315360000),
     VSTR("UPLOAD_FOLDER", upload_folder, 0, NULL),
+    VSTR("STORAGE", storage, F_LOWER, storage_choices),
     VNUM("MAX_CONTENT_LENGTH", K_U64, max_content_length, 1, 1ULL << 40),
     VNUM("MAX_JSON_BODY", K_U64, max_json_body, 1, 1ULL << 30),
     VSTR("OPENAI_API_KEY", openai_api_key, F_SECRET, NULL),
@@ -79,6 +81,7 @@ static const var_spec vars[] = {
     VNUM("RATELIMIT_ENABLED", K_BOOL, ratelimit_enabled, 0, 1),
     VSTR("RATELIMIT_DEFAULT", ratelimit_default, 0, NULL),
     VSTR("RATELIMIT_AUTH", ratelimit_auth, 0, NULL),
+    VSTR("TRUSTED_PROXIES", trusted_proxies, 0, NULL),
     VSTR("CORS_ORIGINS", cors_origins, 0, NULL),
     VNUM("PASSWORD_MIN_LENGTH", K_INT, password_min_length, 1, 1024),
     VNUM("PWHASH_OPSLIMIT", K_ULL, pwhash_opslimit, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_OPSLIMIT_MAX),
@@ -94,6 +97,7 @@ static const var_spec vars[] = {
     VNUM("SHUTDOWN_TIMEOUT", K_INT, shutdown_timeout, 0, 3600000),
     VNUM("DB_POOL_SIZE", K_INT, db_pool_size, 1, 1024),
     VNUM("DB_BUSY_TIMEOUT", K_INT, db_busy_timeout, 0, 3600000),
+    VNUM("DB_STATEMENT_TIMEOUT", K_INT, db_statement_timeout, 0, 3600000),
     VNUM("JOB_WORKERS", K_INT, job_workers, 0, 64),
     VNUM("JOB_POLL_MS", K_INT, job_poll_ms, 10, 60000),
     VNUM("JOB_LEASE_SECONDS", K_INT, job_lease_seconds, 1, 86400),
@@ -139,6 +143,7 @@ static void set_defaults(ig_config *cfg)
     set_str(cfg->data_dir, sizeof cfg->data_dir, "./var");
     cfg->jwt_access_expires = 86400;
     cfg->jwt_refresh_expires = 2592000;
+    set_str(cfg->storage, sizeof cfg->storage, "local");
     cfg->max_content_length = 100ULL * 1024 * 1024;
     cfg->max_json_body = 1024 * 1024;
     cfg->workers = 4;
@@ -161,6 +166,7 @@ static void set_defaults(ig_config *cfg)
     cfg->keepalive_timeout = 5000;
     cfg->shutdown_timeout = 30000;
     cfg->db_busy_timeout = 5000;
+    cfg->db_statement_timeout = 30000;
     cfg->job_workers = 2;
     cfg->job_poll_ms = 1000;
     cfg->job_lease_seconds = 60;

@@ -22,6 +22,8 @@ typedef struct ig_config {
     long jwt_access_expires; /* JWT_ACCESS_TOKEN_EXPIRES seconds, default 86400 */
     long jwt_refresh_expires;/* JWT_REFRESH_TOKEN_EXPIRES seconds, default 2592000 */
     char upload_folder[512]; /* UPLOAD_FOLDER, default <DATA_DIR>/uploads */
+    char storage[8];         /* STORAGE: where uploads are kept: local (UPLOAD_FOLDER, default) | db (the
+                                database, so any instance serves any file) */
     uint64_t max_content_length; /* MAX_CONTENT_LENGTH bytes, default 100 MiB (uploads) */
     uint64_t max_json_body;  /* MAX_JSON_BODY bytes, default 1 MiB */
     char openai_api_key[256];   /* OPENAI_API_KEY, optional */
@@ -32,6 +34,8 @@ typedef struct ig_config {
     bool ratelimit_enabled;  /* RATELIMIT_ENABLED, default true */
     char ratelimit_default[64]; /* RATELIMIT_DEFAULT, default "100 per hour" (per client IP) */
     char ratelimit_auth[64];    /* RATELIMIT_AUTH, default "10 per minute" (register/login, per IP and per email) */
+    char trusted_proxies[1024]; /* TRUSTED_PROXIES: comma-separated IPs or CIDRs of the proxies whose
+                                   X-Forwarded-For names the client, default "" (none) */
     char cors_origins[1024]; /* CORS_ORIGINS: comma-separated origins or "*", default "*" */
     int password_min_length; /* PASSWORD_MIN_LENGTH, default 8 */
     unsigned long long pwhash_opslimit; /* PWHASH_OPSLIMIT, default libsodium's interactive */
@@ -47,6 +51,7 @@ typedef struct ig_config {
     int shutdown_timeout;    /* SHUTDOWN_TIMEOUT ms to finish in-flight requests, default 30000 */
     int db_pool_size;        /* DB_POOL_SIZE, default WORKERS + JOB_WORKERS + 3 */
     int db_busy_timeout;     /* DB_BUSY_TIMEOUT ms, default 5000 */
+    int db_statement_timeout; /* DB_STATEMENT_TIMEOUT ms (PostgreSQL/MySQL), default 30000; 0: none */
     int job_workers;         /* JOB_WORKERS: background job threads in serve and worker, default 2; 0 in
                                 serve leaves the jobs to `interviewgenius worker` processes */
     int job_poll_ms;         /* JOB_POLL_MS: how often idle job threads look for due jobs, default 1000 */
@@ -78,7 +83,7 @@ typedef struct ig_config {
  * must be one of the listed names (folded to lower case). A .env over 1 MiB is IG_ETOOBIG.
  * DATA_DIR loses trailing slashes before the paths derived from it are built.
  * RATELIMIT_DEFAULT and RATELIMIT_AUTH are stored unchecked: main validates them with
- * ratelimit_parse (core may not depend on http/). */
+ * ratelimit_parse (core may not depend on http/), TRUSTED_PROXIES likewise with proxy_list_parse. */
 ig_status config_load(ig_config *cfg, const char *env_path, ig_err *err);
 
 /* Parses one .env text (KEY=VALUE lines, # comments, optional `export `, single or double quotes)

@@ -32,6 +32,7 @@ const char *status_name(ig_status s)
     case IG_ERATE: return "ERATE";
     case IG_EFORBIDDEN: return "EFORBIDDEN";
     case IG_EINTERNAL: return "EINTERNAL";
+    case IG_EUNAVAIL: return "EUNAVAIL";
     }
     return "UNKNOWN";
 }
@@ -52,6 +53,7 @@ int status_http(ig_status s)
     case IG_ENOMEM:
     case IG_EIO:
     case IG_EINTERNAL: return 500;
+    case IG_EUNAVAIL: return 503;
     }
     return 500;
 }

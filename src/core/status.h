@@ -19,6 +19,7 @@ typedef enum ig_status {
     IG_ERATE = -9,       /* rate limited */
     IG_EFORBIDDEN = -10, /* authenticated but not allowed */
     IG_EINTERNAL = -11,  /* a bug or an unexpected library failure */
+    IG_EUNAVAIL = -12,   /* a dependency (Redis, the database server) is unavailable: retry later */
 } ig_status;
 
 /* Error context: the message that goes with a non-OK status. Caller-owned, usually on the stack. */

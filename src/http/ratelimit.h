@@ -1,5 +1,5 @@
 /* Rate limits with Flask-Limiter's fixed-window semantics: a rule ("100 per hour"), a backend
- * interface (in-memory here, Redis later) and the X-RateLimit-* response headers. */
+ * interface (in-memory here; Redis in store/redis_ratelimit.h) and the X-RateLimit-* response headers. */
 #ifndef IG_HTTP_RATELIMIT_H
 #define IG_HTTP_RATELIMIT_H
 
@@ -43,7 +43,8 @@ typedef struct ratelimit_result {
  *   request through rather than fail every request while the store is sick.
  * sweep: drops counters whose window ended by now_ms (call it from a periodic timer).
  * count: how many keys are held (a metrics gauge); may be NULL for remote stores.
- * destroy: frees self; the backend must not be used afterwards. */
+ * destroy: frees self; the backend must not be used afterwards.
+ * blocking: hit waits on the network (a remote store): never call it on the event loop. */
 typedef struct ratelimit_backend {
     ig_status (*hit)(void *self, const char *key, size_t keylen, const ratelimit_rule *rule,
                      int64_t now_ms, ratelimit_result *out);
@@ -51,6 +52,7 @@ typedef struct ratelimit_backend {
     size_t (*count)(void *self);
     void (*destroy)(void *self);
     void *self;
+    bool blocking;
 } ratelimit_backend;
 
 /* Creates the in-process backend holding at most max_keys counters (1 .. 2^24). Expired counters

@@ -87,6 +87,7 @@ struct http_conn {
     void *hijack_arg;
     void (*hijack_closed)(void *data);
     char client_ip[64];
+    bool peer_trusted;      /* the peer is one of the trusted proxies: X-Forwarded-For names the client */
 };
 
 typedef struct write_req {
@@ -407,6 +408,25 @@ static bool token_ok(ig_str s)
     return true;
 }
 
+/* A trusted proxy's request: the client address comes from its X-Forwarded-For lines, the last
+ * PROXY_HOPS_MAX of them (the walk never gets further). */
+static void forwarded_client(http_server *srv, http_request *r)
+{
+    ig_str vals[PROXY_HOPS_MAX];
+    size_t total = 0, n = 0;
+    for (size_t i = 0; i < r->nheaders; i++)
+        total += str_caseeq(r->headers[i].name, STR_LIT("X-Forwarded-For"));
+    for (size_t i = 0, k = 0; i < r->nheaders; i++) {
+        if (!str_caseeq(r->headers[i].name, STR_LIT("X-Forwarded-For")))
+            continue;
+        if (total - k++ <= PROXY_HOPS_MAX)
+            vals[n++] = r->headers[i].value;
+    }
+    char ip[PROXY_ADDR_MAX];
+    if (proxy_forwarded_for(srv->lim.trusted_proxies, vals, n, ip))
+        snprintf(r->client_ip, sizeof r->client_ip, "%s", ip);
+}
+
 static int hp_on_headers_complete(http_parser *p)
 {
     http_conn *c = p->data;
@@ -439,6 +459,8 @@ static int hp_on_headers_complete(http_parser *p)
     const char *q = memchr(r->url.p, '?', r->url.n);
     r->path = q ? str_make(r->url.p, (size_t)(q - r->url.p)) : r->url;
     r->query = q ? str_make(q + 1, r->url.n - r->path.n - 1) : STR_LIT("");
+    if (c->peer_trusted)
+        forwarded_client(srv, r);
     r->method = p->method;
     r->method_name = str_cstr(http_method_str(p->method));
     r->http_major = p->http_major;
@@ -1020,6 +1042,7 @@ static void conn_start(http_server *srv, http_conn *c)
         else if (ss.ss_family == AF_INET6)
             uv_ip6_name((struct sockaddr_in6 *)&ss, c->client_ip, sizeof c->client_ip);
     }
+    c->peer_trusted = proxy_list_has(srv->lim.trusted_proxies, c->client_ip, strlen(c->client_ip));
     if (srv->nconns > srv->lim.max_connections || srv->shutting_down) {
         conn_reject(c, 503);
         return;

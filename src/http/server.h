@@ -15,6 +15,7 @@
 #include "core/pool.h"
 #include "core/status.h"
 #include "core/str.h"
+#include "http/proxy.h"
 
 typedef struct http_server http_server;
 typedef struct http_exchange http_exchange;
@@ -37,7 +38,8 @@ typedef struct http_request {
     ig_str body;             /* the whole body, at most the route's limit */
     unsigned short http_major, http_minor;
     char request_id[129];
-    char client_ip[64];
+    char client_ip[64];      /* the peer's address; when the peer is a trusted proxy, the client's from
+                                X-Forwarded-For (proxy_forwarded_for) once the headers are complete */
     uint64_t start_ns;       /* uv_hrtime() at the first byte */
 } http_request;
 
@@ -51,6 +53,8 @@ typedef struct http_limits {
     uint64_t keepalive_timeout_ms;
     uint64_t shutdown_timeout_ms;
     int max_connections;
+    const proxy_list *trusted_proxies; /* borrowed, outlives the server; NULL or empty: X-Forwarded-For
+                                          is never read */
 } http_limits;
 
 /* Called on the loop thread. */

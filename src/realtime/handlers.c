@@ -268,12 +268,26 @@ static void on_leave(rt_server *rt, rt_socket *s, const rt_event *ev, void *arg)
 
 /* ---- resume status ---- */
 
+static json_t *resume_status_data(int64_t resume_id, const char *status, double confidence)
+{
+    return json_pack("{s:I, s:s, s:o}", "resume_id", (json_int_t)resume_id, "status", status, "confidence",
+                     confidence >= 0.0 ? json_real(confidence) : json_null());
+}
+
 void handlers_resume_status(void *arg, int64_t user_id, int64_t resume_id, const char *status, double confidence)
 {
-    json_t *d = json_pack("{s:I, s:s, s:o}", "resume_id", (json_int_t)resume_id, "status", status, "confidence",
-                          confidence >= 0.0 ? json_real(confidence) : json_null());
+    json_t *d = resume_status_data(resume_id, status, confidence);
     if (d != NULL)
         rt_emit_user_async(arg, user_id, "resume_status", d);
+    json_decref(d);
+}
+
+void handlers_resume_status_publish(void *arg, int64_t user_id, int64_t resume_id, const char *status,
+                                    double confidence)
+{
+    json_t *d = resume_status_data(resume_id, status, confidence);
+    if (d != NULL)
+        adapter_pub_emit_user(arg, user_id, "resume_status", d, NULL); /* an outage is logged there */
     json_decref(d);
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "realtime/adapter.h"
 #include "realtime/server.h"
 #include "services/auth.h"
 #include "store/store.h"
@@ -43,5 +44,10 @@ void handlers_interview_room(const char *session_id, char *out, size_t cap);
  * {resume_id, status, confidence}` (confidence null unless completed) to the user's sockets. Any
  * thread. */
 void handlers_resume_status(void *arg, int64_t user_id, int64_t resume_id, const char *status, double confidence);
+/* The same for a process without a realtime server (the worker), arg an adapter_pub
+ * (realtime/adapter.h): published for the instances that hold the user's sockets. Any thread;
+ * blocks while it publishes. */
+void handlers_resume_status_publish(void *arg, int64_t user_id, int64_t resume_id, const char *status,
+                                    double confidence);
 
 #endif

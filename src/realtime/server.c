@@ -95,6 +95,8 @@ struct rt_server {
     size_t nhooks;
     rt_auth_fn auth;
     void *auth_arg;
+    rt_relay_fn relay;
+    void *relay_arg;
     bool shutting_down;
     unsigned char key[crypto_shorthash_KEYBYTES];
     uv_async_t async;
@@ -365,7 +367,7 @@ static ig_status encode_sio(ig_buf *b, sio_type type, int64_t id, const json_t *
     return st;
 }
 
-static ig_status encode_event(ig_buf *b, const char *event, const json_t *data)
+ig_status rt_encode_event(ig_buf *b, const char *event, const json_t *data)
 {
     json_t *arr = json_pack("[s]", event);
     if (arr == NULL)
@@ -982,7 +984,7 @@ void rt_http_request(http_exchange *x, void *arg)
 
 /* ---- connecting ---- */
 
-static void user_room(int64_t user_id, char *out, size_t cap)
+void rt_user_room(int64_t user_id, char *out, size_t cap)
 {
     snprintf(out, cap, RT_USER_ROOM_PREFIX "%lld", (long long)user_id);
 }
@@ -996,7 +998,7 @@ void rt_connect_accept(rt_socket *s, int64_t user_id)
     s->user_id = user_id;
     new_id(s->id);
     char room[64];
-    user_room(user_id, room, sizeof room);
+    rt_user_room(user_id, room, sizeof room);
     if (rooms_join(s->rt->rooms, room, strlen(room), s, &s->rooms) != IG_OK) {
         session_close(s, "out of memory", IG_LOG_WARN);
         return;
@@ -1046,7 +1048,7 @@ ig_status rt_socket_emit(rt_socket *s, const char *event, const json_t *data)
         return IG_ESTATE;
     ig_buf b;
     buf_init(&b, ENCODE_MAX);
-    ig_status st = encode_event(&b, event, data);
+    ig_status st = rt_encode_event(&b, event, data);
     if (st == IG_OK)
         deliver(s, b.p, b.len);
     buf_free(&b);
@@ -1116,10 +1118,31 @@ static void fan(void *member, void *arg)
         deliver(s, f->pkt, f->n);
 }
 
-static size_t emit_encoded(rt_server *rt, const char *room, const char *pkt, size_t n)
+/* This instance's members of the room only. */
+static size_t fan_local(rt_server *rt, const char *room, size_t room_len, const char *pkt, size_t n)
 {
     fanout f = {pkt, n};
-    return rooms_each(rt->rooms, room, strlen(room), fan, &f);
+    return rooms_each(rt->rooms, room, room_len, fan, &f);
+}
+
+/* An emit that starts here: to the local members, and to the relay for the other instances. */
+static size_t emit_encoded(rt_server *rt, const char *room, const char *pkt, size_t n)
+{
+    size_t room_len = strlen(room);
+    if (rt->relay != NULL)
+        rt->relay(rt->relay_arg, room, room_len, pkt, n);
+    return fan_local(rt, room, room_len, pkt, n);
+}
+
+size_t rt_deliver_room(rt_server *rt, const char *room, size_t room_len, const char *pkt, size_t n)
+{
+    return rt->shutting_down ? 0 : fan_local(rt, room, room_len, pkt, n);
+}
+
+void rt_set_relay(rt_server *rt, rt_relay_fn fn, void *arg)
+{
+    rt->relay = fn;
+    rt->relay_arg = arg;
 }
 
 size_t rt_emit_room(rt_server *rt, const char *room, const char *event, const json_t *data)
@@ -1127,7 +1150,7 @@ size_t rt_emit_room(rt_server *rt, const char *room, const char *event, const js
     ig_buf b;
     buf_init(&b, ENCODE_MAX);
     size_t k = 0;
-    if (encode_event(&b, event, data) == IG_OK)
+    if (rt_encode_event(&b, event, data) == IG_OK)
         k = emit_encoded(rt, room, b.p, b.len);
     buf_free(&b);
     return k;
@@ -1136,7 +1159,7 @@ size_t rt_emit_room(rt_server *rt, const char *room, const char *event, const js
 size_t rt_emit_user(rt_server *rt, int64_t user_id, const char *event, const json_t *data)
 {
     char room[64];
-    user_room(user_id, room, sizeof room);
+    rt_user_room(user_id, room, sizeof room);
     return rt_emit_room(rt, room, event, data);
 }
 
@@ -1145,7 +1168,7 @@ void rt_emit_room_async(rt_server *rt, const char *room, const char *event, cons
     ig_buf b;
     buf_init(&b, ENCODE_MAX);
     async_msg *m = calloc(1, sizeof *m);
-    if (m == NULL || encode_event(&b, event, data) != IG_OK || (m->room = strdup(room)) == NULL) {
+    if (m == NULL || rt_encode_event(&b, event, data) != IG_OK || (m->room = strdup(room)) == NULL) {
         buf_free(&b);
         if (m)
             free(m->room);
@@ -1174,7 +1197,7 @@ void rt_emit_room_async(rt_server *rt, const char *room, const char *event, cons
 void rt_emit_user_async(rt_server *rt, int64_t user_id, const char *event, const json_t *data)
 {
     char room[64];
-    user_room(user_id, room, sizeof room);
+    rt_user_room(user_id, room, sizeof room);
     rt_emit_room_async(rt, room, event, data);
 }
 

@@ -4,7 +4,9 @@
  * acknowledgements, binary attachments, rooms, and emitting to a room or a user from anywhere in
  * the process. One session is one socket: only the default namespace is served.
  *
- * Everything runs on the loop thread, except rt_emit_room_async and rt_emit_user_async. An idle
+ * Everything runs on the loop thread, except rt_emit_room_async, rt_emit_user_async and the two
+ * helpers rt_encode_event and rt_user_room. With REDIS_URL set, realtime/adapter.h carries room
+ * emits to and from the other instances through rt_set_relay and rt_deliver_room. An idle
  * connection costs its session and the WebSocket framing state: no thread, no buffer (polling
  * output is buffered only while a packet waits for the next GET). A malformed packet closes that
  * connection, with a log line; so do a client that stops answering pings, one that sends events
@@ -167,6 +169,24 @@ size_t rt_emit_user(rt_server *rt, int64_t user_id, const char *event, const jso
  * rt_shutdown. */
 void rt_emit_room_async(rt_server *rt, const char *room, const char *event, const json_t *data);
 void rt_emit_user_async(rt_server *rt, int64_t user_id, const char *event, const json_t *data);
+
+/* ---- across instances (realtime/adapter.h) ---- */
+
+/* Sees every emit to a room that starts in this process (rt_emit_room, rt_emit_user and the async
+ * ones once they reach the loop), on the loop thread: room (room_len bytes) and pkt, the encoded
+ * Engine.IO text packet ("4" + the Socket.IO EVENT) that the local members are sent. Borrowed
+ * during the call. */
+typedef void (*rt_relay_fn)(void *arg, const char *room, size_t room_len, const char *pkt, size_t n);
+/* Installs the relay (NULL: none). Loop thread. */
+void rt_set_relay(rt_server *rt, rt_relay_fn fn, void *arg);
+/* Sends pkt (an encoded Engine.IO text packet, as a relay sees it; borrowed) to this process's
+ * members of the room, without relaying it; how many it reached. Loop thread. */
+size_t rt_deliver_room(rt_server *rt, const char *room, size_t room_len, const char *pkt, size_t n);
+/* Appends to b the packet an emit of event(data) sends ("4" + the Socket.IO EVENT; data NULL: no
+ * argument). Any thread; needs no server. */
+ig_status rt_encode_event(ig_buf *b, const char *event, const json_t *data);
+/* A user's room, RT_USER_ROOM_PREFIX + the id, into out (cap bytes; 64 is enough). */
+void rt_user_room(int64_t user_id, char *out, size_t cap);
 
 typedef struct rt_stats {
     size_t sessions;  /* open sessions */

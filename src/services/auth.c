@@ -11,6 +11,7 @@ ig_status auth_service_init(auth_service *svc, ig_store *store, const char *jwt_
 {
     memset(svc, 0, sizeof *svc);
     svc->store = store;
+    svc->rev.store = store;
     svc->pw = *pw;
     svc->access_ttl = access_ttl;
     svc->refresh_ttl = refresh_ttl;
@@ -30,6 +31,11 @@ void auth_service_wipe(auth_service *svc)
     token_key_wipe(&svc->key);
     token_cache_free(svc->verified);
     svc->verified = NULL;
+}
+
+void auth_use_redis(auth_service *svc, redis_pool *redis)
+{
+    svc->rev.redis = redis;
 }
 
 void auth_tokens_free(auth_tokens *t)
@@ -84,9 +90,9 @@ static ig_status issue_pair(const auth_service *svc, const store_user *u, const 
                          &t->refresh_token, &rc, err);
     if (st == IG_OK) {
         if (new_family)
-            st = store_family_create(svc->store, family, u->id, rc.jti, rc.exp, err);
+            st = revocation_family_create(&svc->rev, family, u->id, rc.jti, rc.exp, err);
         else
-            st = store_family_rotate(svc->store, family, u->id, old_refresh_jti, rc.jti, rc.exp, err);
+            st = revocation_family_rotate(&svc->rev, family, u->id, old_refresh_jti, rc.jti, rc.exp, err);
     }
     if (st != IG_OK)
         auth_tokens_free(t);
@@ -104,7 +110,9 @@ ig_status auth_register(const auth_service *svc, const char *email, const char *
                         const char *username, store_user *user, auth_tokens *tokens, ig_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
-    ig_status st = password_hash(&svc->pw, password, pwlen, hash, err);
+    ig_status st = revocation_ready(&svc->rev, err);
+    if (st == IG_OK)
+        st = password_hash(&svc->pw, password, pwlen, hash, err);
     if (st == IG_OK)
         st = store_user_create(svc->store, email, hash, username, user, err);
     if (st == IG_OK)
@@ -186,7 +194,7 @@ ig_status auth_authenticate(const auth_service *svc, const char *access, size_t 
         token_cache_put(svc->verified, access, len, &id->claims);
     }
     store_auth_check chk;
-    st = store_auth_check_token(svc->store, id->claims.user_id, id->claims.jti, id->claims.family, &chk, err);
+    st = revocation_check(&svc->rev, id->claims.user_id, id->claims.jti, id->claims.family, &chk, err);
     if (st != IG_OK)
         return st;
     if (!chk.user_exists || !chk.user_active) {
@@ -204,9 +212,9 @@ ig_status auth_authenticate(const auth_service *svc, const char *access, size_t 
 
 ig_status auth_logout(const auth_service *svc, const auth_identity *id, ig_err *err)
 {
-    ig_status st = store_jti_revoke(svc->store, id->claims.jti, id->claims.exp, err);
+    ig_status st = revocation_jti_revoke(&svc->rev, id->claims.jti, id->claims.exp, err);
     if (st == IG_OK)
-        st = store_family_revoke(svc->store, id->claims.family, err);
+        st = revocation_family_revoke(&svc->rev, id->claims.family, err);
     return st;
 }
 
@@ -226,14 +234,19 @@ ig_status auth_change_password(const auth_service *svc, const auth_identity *id,
     if (st == IG_OK)
         st = store_user_set_password(svc->store, id->user.id, hash, err);
     if (st == IG_OK)
-        st = store_family_revoke_user(svc->store, id->user.id, id->claims.family, err);
+        st = revocation_revoke_user(&svc->rev, id->user.id, id->claims.family, err);
     sodium_memzero(hash, sizeof hash);
     return st;
 }
 
 ig_status auth_export(const auth_service *svc, const auth_identity *id, json_t **out, ig_err *err)
 {
-    return store_user_export(svc->store, id->user.id, out, err);
+    ig_status st = store_user_export(svc->store, id->user.id, out, err);
+    if (st == IG_OK && (st = revocation_export(&svc->rev, id->user.id, *out, err)) != IG_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 ig_status auth_delete_account(const auth_service *svc, const auth_identity *id, const char *password,
@@ -241,7 +254,7 @@ ig_status auth_delete_account(const auth_service *svc, const auth_identity *id, 
 {
     if (password_verify(id->user.password_hash, password, pwlen, NULL) != IG_OK)
         return status_errf(err, IG_EAUTH, "password is wrong");
-    return store_user_delete(svc->store, id->user.id, err);
+    return revocation_delete_user(&svc->rev, id->user.id, err);
 }
 
 void auth_iso8601(int64_t t, char *out, size_t cap)

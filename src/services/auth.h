@@ -12,12 +12,14 @@
 
 #include "core/status.h"
 #include "services/password.h"
+#include "services/revocation.h"
 #include "services/token.h"
 #include "services/token_cache.h"
 #include "store/store.h"
 
 typedef struct auth_service {
     ig_store *store;                  /* borrowed */
+    revocation rev;                   /* sessions and revoked tokens: the store, or Redis */
     token_key key;
     password_params pw;
     long access_ttl, refresh_ttl;     /* seconds */
@@ -54,6 +56,9 @@ typedef struct auth_identity {
 ig_status auth_service_init(auth_service *svc, ig_store *store, const char *jwt_secret,
                             const password_params *pw, long access_ttl, long refresh_ttl, ig_err *err);
 void auth_service_wipe(auth_service *svc);
+/* Keeps sessions and revoked tokens in redis (borrowed; must outlive svc) instead of the store, so
+ * every instance sharing that Redis sees them. Call before serving. */
+void auth_use_redis(auth_service *svc, redis_pool *redis);
 void auth_tokens_free(auth_tokens *t);
 
 /* Lower-cases and trims an email into out (cap bytes); false when it is not a plausible address. */

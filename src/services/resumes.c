@@ -16,6 +16,7 @@
 
 #include "core/utf8.h"
 
+#include "jobs/wakeup.h"
 #include "parse/sandbox.h"
 
 #define PROGRESS_STARTED 10
@@ -148,6 +149,20 @@ static ig_status full_path(const resumes_service *svc, const char *rel, char *ou
     return IG_OK;
 }
 
+/* Writes all n bytes of p to fd. */
+static bool write_all(int fd, const void *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, (const char *)p + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return false;
+        off += (size_t)w;
+    }
+    return true;
+}
+
 /* Copies src to dst (created exclusively, 0600) and fsyncs it: a rename across file systems. */
 static ig_status copy_file(const char *src, const char *dst, ig_err *err)
 {
@@ -169,15 +184,9 @@ static ig_status copy_file(const char *src, const char *dst, ig_err *err)
         }
         if (r == 0)
             break;
-        for (ssize_t off = 0; off < r;) {
-            ssize_t w = write(out, buf + off, (size_t)(r - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0) {
-                rc = status_errf(err, IG_EIO, "cannot store the upload: %s", strerror(errno));
-                goto out;
-            }
-            off += w;
+        if (!write_all(out, buf, (size_t)r)) {
+            rc = status_errf(err, IG_EIO, "cannot store the upload: %s", strerror(errno));
+            goto out;
         }
     }
     if (fsync(out) != 0)
@@ -193,14 +202,86 @@ out:
     return rc;
 }
 
-/* Moves tmp to UPLOAD_FOLDER/<user_id>/<32 random hex>.<ext>; rel gets the part after the folder. */
-static ig_status store_upload(const resumes_service *svc, int64_t user_id, const char *tmp, parse_format fmt,
-                              char *rel, size_t rel_cap, char *dst, size_t dst_cap, ig_err *err)
+/* A file kept in the database (STORAGE=db), copied out a chunk at a time into a private temporary
+ * file under UPLOAD_FOLDER/.tmp: the extractor opens files by path, and a download streams from a
+ * descriptor. The file is created at the first chunk, so a resume whose file is not in the
+ * database costs none; it is hashed on the way and checked against the resume. */
+typedef struct db_copy {
+    const resumes_service *svc;
+    bool named;               /* keep the name (for the extractor); else it is unlinked at once */
+    char path[PATH_MAX + 1];
+    int fd;                   /* -1 until the first chunk */
+    uint64_t size;
+    crypto_hash_sha256_state sha;
+} db_copy;
+
+static ig_status db_copy_chunk(void *arg, const void *data, size_t n, ig_err *err)
+{
+    db_copy *d = arg;
+    if (d->fd < 0) {
+        int w = snprintf(d->path, sizeof d->path, "%s/.tmp", d->svc->upload_folder);
+        if (w < 0 || (size_t)w + sizeof "/dbfile-XXXXXX" > sizeof d->path)
+            return status_errf(err, IG_EINVAL, "UPLOAD_FOLDER is too long");
+        if (mkdir(d->path, 0700) != 0 && errno != EEXIST)
+            return status_errf(err, IG_EIO, "cannot create %s: %s", d->path, strerror(errno));
+        memcpy(d->path + w, "/dbfile-XXXXXX", sizeof "/dbfile-XXXXXX");
+        if ((d->fd = mkostemp(d->path, O_CLOEXEC)) < 0)
+            return status_errf(err, IG_EIO, "cannot create a temporary file: %s", strerror(errno));
+        if (!d->named)
+            unlink(d->path);
+        crypto_hash_sha256_init(&d->sha);
+    }
+    crypto_hash_sha256_update(&d->sha, data, n);
+    if (!write_all(d->fd, data, n))
+        return status_errf(err, IG_EIO, "cannot write a temporary file: %s", strerror(errno));
+    d->size += n;
+    return IG_OK;
+}
+
+/* The resume's file from the database into d (d->fd at its start, d->path its name when named);
+ * IG_ENOTFOUND when the database has none for it, IG_EIO when it is not the file uploaded. On
+ * failure nothing is left open or on disk. */
+static ig_status db_fetch(const resumes_service *svc, const store_resume *r, bool named, db_copy *d, ig_err *err)
+{
+    unsigned char sum[crypto_hash_sha256_BYTES];
+    char hex[sizeof sum * 2 + 1];
+    *d = (db_copy){.svc = svc, .named = named, .fd = -1};
+    ig_status rc = store_file_read(svc->store, r->user_id, r->id, db_copy_chunk, d, err);
+    if (rc == IG_OK) {
+        crypto_hash_sha256_final(&d->sha, sum);
+        sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
+        if (d->size != (uint64_t)r->file_size || strcmp(hex, r->content_sha256) != 0)
+            rc = status_errf(err, IG_EIO, "the file of resume %lld in the database is damaged (%llu bytes, hash %.12s)",
+                             (long long)r->id, (unsigned long long)d->size, hex);
+    }
+    if (rc == IG_OK && lseek(d->fd, 0, SEEK_SET) != 0)
+        rc = status_errf(err, IG_EIO, "cannot rewind a temporary file: %s", strerror(errno));
+    if (rc != IG_OK && d->fd >= 0) {
+        close(d->fd);
+        d->fd = -1;
+        if (named)
+            unlink(d->path);
+    }
+    return rc;
+}
+
+/* A new file's name under the upload folder into rel: <user_id>/<32 random hex>.<ext>. */
+static ig_status stored_name(int64_t user_id, parse_format fmt, char *rel, size_t rel_cap, ig_err *err)
 {
     unsigned char rnd[16];
     char hex[sizeof rnd * 2 + 1];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    int n = snprintf(rel, rel_cap, "%lld/%s.%s", (long long)user_id, hex, parse_format_name(fmt));
+    if (n < 0 || (size_t)n >= rel_cap)
+        return status_errf(err, IG_EINVAL, "stored file path is too long");
+    return IG_OK;
+}
+
+/* Moves tmp to UPLOAD_FOLDER/<stored_name>; rel gets the part after the folder. */
+static ig_status store_upload(const resumes_service *svc, int64_t user_id, const char *tmp, parse_format fmt,
+                              char *rel, size_t rel_cap, char *dst, size_t dst_cap, ig_err *err)
+{
     int n = snprintf(rel, rel_cap, "%lld", (long long)user_id);
     ig_status rc = n > 0 && (size_t)n < rel_cap ? full_path(svc, rel, dst, dst_cap, err)
                                                 : status_errf(err, IG_EINVAL, "bad user id");
@@ -209,10 +290,9 @@ static ig_status store_upload(const resumes_service *svc, int64_t user_id, const
     if (mkdir(dst, 0700) != 0 && errno != EEXIST)
         return status_errf(err, IG_EIO, "cannot create the upload folder of user %lld: %s", (long long)user_id,
                            strerror(errno));
-    n = snprintf(rel, rel_cap, "%lld/%s.%s", (long long)user_id, hex, parse_format_name(fmt));
-    if (n < 0 || (size_t)n >= rel_cap)
-        return status_errf(err, IG_EINVAL, "stored file path is too long");
-    rc = full_path(svc, rel, dst, dst_cap, err);
+    rc = stored_name(user_id, fmt, rel, rel_cap, err);
+    if (rc == IG_OK)
+        rc = full_path(svc, rel, dst, dst_cap, err);
     if (rc != IG_OK)
         return rc;
     if (rename(tmp, dst) == 0)
@@ -234,6 +314,42 @@ static bool is_sha256_hex(const char *s)
             return false;
     }
     return true;
+}
+
+/* A parse job was just queued: this process's job threads wake now, and through Redis every
+ * worker's. A wake-up that cannot be sent only delays the parse until a poll finds it. */
+static void wake_workers(const resumes_service *svc)
+{
+    jobs_notify(svc->jobs);
+    ig_err err = {IG_OK, ""};
+    if (svc->wakeup != NULL && wakeup_publish(svc->wakeup, &err) != IG_OK)
+        log_printf(svc->log, IG_LOG_WARN, "job_wakeup_not_sent", "%s; workers find the job at their next poll",
+                   err.msg);
+}
+
+/* STORAGE=db: the upload's bytes go into the database in the transaction that writes the resume
+ * and its parse job; the name a local file would have is kept as file_path all the same. */
+static ig_status upload_to_db(const resumes_service *svc, int64_t user_id, const char *tmp_path,
+                              const char *original_name, uint64_t size, const char *sha256_hex, parse_format fmt,
+                              store_resume *out, bool *duplicate, ig_err *err)
+{
+    char rel[STORE_FILE_PATH_MAX + 1], name[RESUMES_NAME_MAX + 1], fallback[32];
+    snprintf(fallback, sizeof fallback, "resume.%s", parse_format_name(fmt));
+    resumes_sanitize_name(original_name, fallback, name, sizeof name);
+    ig_status rc = stored_name(user_id, fmt, rel, sizeof rel, err);
+    if (rc == IG_OK) {
+        store_resume_new in = {user_id, name, rel, resumes_mime_type(fmt), (int64_t)size, sha256_hex,
+                               svc->max_attempts};
+        rc = store_resume_create_file(svc->store, &in, tmp_path, out, err);
+    }
+    unlink(tmp_path);
+    if (rc == IG_ECONFLICT) {
+        *duplicate = true; /* the same bytes again: the existing resume answers */
+        return IG_OK;
+    }
+    if (rc == IG_OK)
+        wake_workers(svc);
+    return rc;
 }
 
 ig_status resumes_upload_finish(const resumes_service *svc, int64_t user_id, const char *tmp_path,
@@ -263,6 +379,8 @@ ig_status resumes_upload_finish(const resumes_service *svc, int64_t user_id, con
         rc = status_errf(err, IG_EINVAL, "unsupported file format");
         goto out;
     }
+    if (svc->db_storage)
+        return upload_to_db(svc, user_id, tmp_path, original_name, size, sha256_hex, fmt, out, duplicate, err);
     rc = store_upload(svc, user_id, tmp_path, fmt, rel, sizeof rel, dst, sizeof dst, err);
     if (rc != IG_OK)
         goto out;
@@ -281,7 +399,7 @@ ig_status resumes_upload_finish(const resumes_service *svc, int64_t user_id, con
         unlink(dst);
         return rc;
     }
-    jobs_notify(svc->jobs);
+    wake_workers(svc);
     return IG_OK;
 out:
     if (!moved)
@@ -386,6 +504,8 @@ static ig_status parse_job(jobs_task *t, void *arg, ig_err *err)
     json_t *jid = json_object_get(payload, "resume_id"), *juid = json_object_get(payload, "user_id");
     store_resume r;
     char path[PATH_MAX + 1];
+    db_copy copy;
+    bool copied = false; /* path is a private copy of a file kept in the database */
     int64_t id = 0, user_id = 0;
     double confidence = 0.0;
     ig_status rc = IG_OK;
@@ -405,8 +525,13 @@ static ig_status parse_job(jobs_task *t, void *arg, ig_err *err)
         rc = IG_OK; /* deleted meanwhile: nothing left to do */
         goto out;
     }
-    if (rc == IG_OK)
+    if (rc == IG_OK && (rc = db_fetch(svc, &r, true, &copy, err)) == IG_OK) {
+        close(copy.fd);
+        copied = true;
+        snprintf(path, sizeof path, "%s", copy.path);
+    } else if (rc == IG_ENOTFOUND) {
         rc = full_path(svc, r.file_path, path, sizeof path, err);
+    }
     if (rc != IG_OK)
         goto out;
     if (access(path, R_OK) != 0) {
@@ -439,6 +564,8 @@ out:
     /* the pool fails the resume with this attempt when retrying cannot help or none is left */
     if (rc != IG_OK && rc != IG_AGAIN && id > 0 && (t->permanent || t->job.attempts >= t->job.max_attempts))
         notify(svc, user_id, id, "failed", -1.0);
+    if (copied)
+        unlink(path);
     json_decref(payload);
     json_decref(doc);
     return rc;
@@ -463,6 +590,16 @@ ig_status resumes_set_refiner(resumes_service *svc, ai_engine *engine, ig_err *e
     if (rc != IG_OK)
         svc->refiner = NULL;
     return rc;
+}
+
+void resumes_set_storage(resumes_service *svc, bool in_db)
+{
+    svc->db_storage = in_db;
+}
+
+void resumes_set_wakeup(resumes_service *svc, redis_pool *redis)
+{
+    svc->wakeup = redis;
 }
 
 void resumes_set_notifier(resumes_service *svc, resumes_notify_fn fn, void *arg)
@@ -520,7 +657,7 @@ ig_status resumes_reparse(const resumes_service *svc, int64_t user_id, int64_t i
 {
     ig_status rc = store_resume_reparse(svc->store, user_id, id, svc->max_attempts, out, queued, err);
     if (rc == IG_OK && *queued)
-        jobs_notify(svc->jobs);
+        wake_workers(svc);
     return rc;
 }
 
@@ -529,10 +666,18 @@ ig_status resumes_open_file(const resumes_service *svc, int64_t user_id, int64_t
 {
     char path[PATH_MAX + 1];
     struct stat sb;
+    db_copy copy;
     *fd = -1;
     *size = 0;
     ig_status rc = store_resume_get(svc->store, user_id, id, out, err);
-    if (rc == IG_OK)
+    if (rc != IG_OK)
+        return rc;
+    if ((rc = db_fetch(svc, out, false, &copy, err)) == IG_OK) {
+        *fd = copy.fd;
+        *size = copy.size;
+        return IG_OK;
+    }
+    if (rc == IG_ENOTFOUND)
         rc = full_path(svc, out->file_path, path, sizeof path, err);
     if (rc != IG_OK)
         return rc;

@@ -21,6 +21,7 @@
 #include "parse/extract.h"
 #include "parse/sandbox.h"
 #include "parse/skills.h"
+#include "store/redis.h"
 #include "store/store.h"
 
 /* Stable failure codes kept on a failed resume (the API localises them), besides the store's own
@@ -48,6 +49,7 @@ typedef struct resumes_service {
     ig_store *store;              /* borrowed */
     const ig_log *log;            /* borrowed; NULL ok */
     jobs_pool *jobs;              /* borrowed, set by resumes_register_jobs; NULL: uploads wake no one */
+    redis_pool *wakeup;           /* borrowed, set by resumes_set_wakeup; NULL: no wake-ups published */
     char upload_folder[512];
     char extractor[PATH_MAX];     /* the program the sandbox runs to extract text: this binary */
     int max_attempts;             /* of each parse job */
@@ -57,6 +59,7 @@ typedef struct resumes_service {
     resumes_notify_fn notify;     /* NULL: nobody is told */
     void *notify_arg;
     ai_engine *refiner;           /* borrowed; NULL (or an engine that cannot refine): no refinement */
+    bool db_storage;              /* STORAGE=db: uploads are kept in the database (resumes_set_storage) */
     entities *degrees;            /* owned, loaded with a refiner: levels of the degrees it reads */
 } resumes_service;
 
@@ -77,11 +80,22 @@ void resumes_set_notifier(resumes_service *svc, resumes_notify_fn fn, void *arg)
  * the result's refined_fields lists the fields replaced. Confidences stay the parser's. Any failure
  * keeps the machine result, silently but for a log line. */
 ig_status resumes_set_refiner(resumes_service *svc, ai_engine *engine, ig_err *err);
+/* Where new uploads are kept (before requests are served): in_db (STORAGE=db) stores each in the
+ * database, in the transaction that writes its resume and parse job, so that any instance can
+ * serve it and any worker parse it; otherwise (STORAGE=local, the default) under UPLOAD_FOLDER.
+ * Either way a resume's file is read from wherever it is: the database when it holds it, else
+ * UPLOAD_FOLDER, so switching keeps the files kept the other way readable. */
+void resumes_set_storage(resumes_service *svc, bool in_db);
+/* With REDIS_URL: every queued parse job (upload, reparse) also publishes a wake-up through redis
+ * (borrowed, outlives svc; jobs/wakeup.h), so that `worker` processes start on it at once rather
+ * than at their next poll. NULL: none. Before requests are served. */
+void resumes_set_wakeup(resumes_service *svc, redis_pool *redis);
 /* Registers the parse job's handler on pool (before jobs_start) and lets uploads wake it. */
 ig_status resumes_register_jobs(resumes_service *svc, jobs_pool *pool, ig_err *err);
 
 /* Turns a received upload into a resume. tmp_path is always consumed: moved under
- * UPLOAD_FOLDER/<user_id>/<random hex>.<ext> or removed. The type is decided by the bytes:
+ * UPLOAD_FOLDER/<user_id>/<random hex>.<ext> (that name is the resume's file_path either way), or
+ * with STORAGE=db stored in the database with the resume, or removed. The type is decided by the bytes:
  * IG_EINVAL when it is not a PDF, DOCX, DOC, HTML, PNG or JPEG. original_name (any bytes) is kept
  * only for display, sanitised. size must be the file's size and sha256_hex its SHA-256 (64
  * lower-case hex digits). On success out is the new pending resume and its parse job is queued;
@@ -106,7 +120,9 @@ ig_status resumes_delete(const resumes_service *svc, int64_t user_id, int64_t id
 ig_status resumes_reparse(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, bool *queued,
                           ig_err *err);
 /* The resume's stored file, opened read-only: *fd is the caller's to close, *size its length.
- * Served by streaming, so a large file never sits whole in memory. */
+ * Served by streaming, so a large file never sits whole in memory: a file kept in the database is
+ * first copied a chunk at a time into an unnamed file under UPLOAD_FOLDER/.tmp, and checked against
+ * its size and SHA-256 (IG_EIO when it does not match). */
 ig_status resumes_open_file(const resumes_service *svc, int64_t user_id, int64_t id, store_resume *out, int *fd,
                             uint64_t *size, ig_err *err);
 

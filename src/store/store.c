@@ -1,12 +1,14 @@
-/* The store's public functions: pick the backend from the URL scheme, validate arguments once for
- * every backend, then dispatch through the backend's operations table (store_backend.h). */
+/* The store's public functions: check the URL's scheme, validate arguments once for every
+ * database, then dispatch through the backend's operations table (store_backend.h). */
 #include "store/store.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
 #include "store/migrations.h"
+#include "store/sqldb.h"
 #include "store/store_backend.h"
 
 /* Limits that match the fixed-size fields of store_user (and the schema's column sizes). */
@@ -24,9 +26,8 @@
 struct ig_store {
     const store_backend *be;
     void *impl;
+    sqldb_dialect dialect; /* which migrations store_migrate applies */
 };
-
-static const store_backend *const store_backends[] = {&store_sqlite_backend};
 
 /* s must be non-NULL (unless optional) and at most max bytes; required strings must be non-empty. */
 static ig_status check_text(const char *what, const char *s, size_t max, bool optional, ig_err *err)
@@ -58,7 +59,8 @@ static ig_status check_store(const ig_store *st, const void *out, ig_err *err)
     return IG_OK;
 }
 
-ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_timeout_ms, ig_err *err)
+ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_timeout_ms, int statement_timeout_ms,
+                     ig_err *err)
 {
     ig_store *st = NULL;
     ig_status rc = IG_OK;
@@ -69,29 +71,23 @@ ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_ti
         return status_errf(err, IG_EINVAL, "database pool size %d is outside 1..%d", pool_size, STORE_POOL_MAX);
     if (busy_timeout_ms < 0)
         return status_errf(err, IG_EINVAL, "database busy timeout %d ms is negative", busy_timeout_ms);
+    if (statement_timeout_ms < 0)
+        return status_errf(err, IG_EINVAL, "database statement timeout %d ms is negative", statement_timeout_ms);
 
     /* Only the scheme is ever echoed back: the rest of a URL may carry a password. */
-    const char *sep = strstr(url, "://");
-    if (sep == NULL || sep == url)
-        return status_errf(err, IG_EINVAL, "database URL must look like scheme://location (e.g. sqlite:///var/app.db)");
-    size_t scheme_len = (size_t)(sep - url);
-    const store_backend *be = NULL;
-    for (size_t i = 0; i < sizeof store_backends / sizeof store_backends[0]; i++) {
-        if (strlen(store_backends[i]->scheme) == scheme_len &&
-            strncmp(store_backends[i]->scheme, url, scheme_len) == 0)
-            be = store_backends[i];
-    }
-    if (be == NULL)
-        return status_errf(err, IG_EINVAL, "unsupported database URL scheme '%.*s' (supported: sqlite)",
-                           scheme_len > 32 ? 32 : (int)scheme_len, url);
+    sqldb_dialect dialect;
+    rc = sqldb_dialect_of(url, &dialect, err);
+    if (rc != IG_OK)
+        return rc;
 
     st = calloc(1, sizeof *st);
     if (st == NULL) {
         rc = status_errf(err, IG_ENOMEM, "out of memory opening the store");
         goto out;
     }
-    st->be = be;
-    rc = be->open(&st->impl, sep + 3, pool_size, busy_timeout_ms, err);
+    st->be = &store_sql_backend;
+    st->dialect = dialect;
+    rc = st->be->open(&st->impl, url, pool_size, busy_timeout_ms, statement_timeout_ms, err);
     if (rc != IG_OK)
         goto out;
     *out = st;
@@ -127,7 +123,17 @@ ig_status store_migrate_list(ig_store *st, const store_migration *list, size_t c
 
 ig_status store_migrate(ig_store *st, int *applied, ig_err *err)
 {
-    return store_migrate_list(st, store_migrations, store_migrations_count, applied, err);
+    if (st == NULL)
+        return store_migrate_list(st, NULL, 0, applied, err);
+    switch (st->dialect) {
+    case SQLDB_PG:
+        return store_migrate_list(st, store_migrations_pg, store_migrations_pg_count, applied, err);
+    case SQLDB_MYSQL:
+        return store_migrate_list(st, store_migrations_mysql, store_migrations_mysql_count, applied, err);
+    case SQLDB_SQLITE:
+    default:
+        return store_migrate_list(st, store_migrations, store_migrations_count, applied, err);
+    }
 }
 
 ig_status store_schema_version(ig_store *st, int *version, ig_err *err)
@@ -366,7 +372,7 @@ static ig_status check_attempts(int max_attempts, ig_err *err)
     return IG_OK;
 }
 
-ig_status store_resume_create(ig_store *st, const store_resume_new *in, store_resume *out, ig_err *err)
+static ig_status check_resume_new(const ig_store *st, const store_resume_new *in, store_resume *out, ig_err *err)
 {
     ig_status rc = check_store(st, out, err);
     if (rc == IG_OK && in == NULL)
@@ -383,9 +389,28 @@ ig_status store_resume_create(ig_store *st, const store_resume_new *in, store_re
         rc = status_errf(err, IG_EINVAL, "content hash must be 64 lower-case hex digits");
     if (rc == IG_OK)
         rc = check_attempts(in->job_max_attempts, err);
+    return rc;
+}
+
+ig_status store_resume_create(ig_store *st, const store_resume_new *in, store_resume *out, ig_err *err)
+{
+    ig_status rc = check_resume_new(st, in, out, err);
     if (rc != IG_OK)
         return rc;
     return st->be->resume_create(st->impl, in, out, err);
+}
+
+ig_status store_resume_create_file(ig_store *st, const store_resume_new *in, const char *content_path,
+                                   store_resume *out, ig_err *err)
+{
+    ig_status rc = check_resume_new(st, in, out, err);
+    if (rc == IG_OK)
+        rc = check_text("content path", content_path, PATH_MAX, false, err);
+    if (rc == IG_OK && st->be->resume_create_file == NULL)
+        rc = status_errf(err, IG_EINVAL, "this database cannot keep files (STORAGE=db)");
+    if (rc != IG_OK)
+        return rc;
+    return st->be->resume_create_file(st->impl, in, content_path, out, err);
 }
 
 ig_status store_resume_get(ig_store *st, int64_t user_id, int64_t id, store_resume *out, ig_err *err)
@@ -502,6 +527,39 @@ ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, co
     if (rc != IG_OK)
         return rc;
     return st->be->resume_mark_failed(st->impl, user_id, id, code, clip_text(detail, clipped, sizeof clipped), err);
+}
+
+/* ---- resume files in the database ---- */
+
+ig_status store_file_put(ig_store *st, int64_t user_id, int64_t id, const char *path, ig_err *err)
+{
+    ig_status rc = check_store(st, path, err);
+    if (rc == IG_OK)
+        rc = check_text("file path", path, PATH_MAX, false, err);
+    if (rc == IG_OK && st->be->file_put == NULL)
+        rc = status_errf(err, IG_EINVAL, "this database cannot keep files (STORAGE=db)");
+    if (rc != IG_OK)
+        return rc;
+    return st->be->file_put(st->impl, user_id, id, path, err);
+}
+
+ig_status store_file_read(ig_store *st, int64_t user_id, int64_t id, store_file_sink fn, void *arg, ig_err *err)
+{
+    if (st == NULL || fn == NULL)
+        return status_errf(err, IG_EINVAL, "store_file_read: store and sink are required");
+    /* a backend that cannot keep files keeps none of this resume's */
+    if (st->be->file_read == NULL)
+        return status_errf(err, IG_ENOTFOUND, "resume %lld has no file in the database", (long long)id);
+    return st->be->file_read(st->impl, user_id, id, fn, arg, err);
+}
+
+ig_status store_file_delete(ig_store *st, int64_t user_id, int64_t id, ig_err *err)
+{
+    if (st == NULL)
+        return status_errf(err, IG_EINVAL, "store is NULL");
+    if (st->be->file_delete == NULL)
+        return IG_OK;
+    return st->be->file_delete(st->impl, user_id, id, err);
 }
 
 /* ---- structured resume edits ---- */

@@ -117,8 +117,12 @@ typedef struct store_job {
 #define STORE_ERR_JOB_FAILED "job_failed"
 #define STORE_ERR_INTERRUPTED "interrupted"
 
-/* Opens url ("sqlite:///path/to/file.db" or "sqlite://:memory:"), pool_size connections. */
-ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_timeout_ms, ig_err *err);
+/* Opens url ("sqlite:///path/to/file.db", "sqlite://:memory:", "postgresql://user:pw@host/db",
+ * "mysql://user:pw@host/db"; sqldb.h lists the schemes), pool_size connections. busy_timeout_ms
+ * bounds a wait on a lock; on PostgreSQL and MySQL a statement running longer than
+ * statement_timeout_ms is cancelled (0: no limit). */
+ig_status store_open(ig_store **out, const char *url, int pool_size, int busy_timeout_ms, int statement_timeout_ms,
+                     ig_err *err);
 void store_close(ig_store *st);
 
 /* Applies every migration newer than the database's version, each in its own transaction, and
@@ -205,6 +209,33 @@ ig_status store_resume_save_result(ig_store *st, int64_t user_id, int64_t id, co
 /* Status failed with a stable code (STORE_ERROR_CODE_MAX) and a readable detail (NULL ok). */
 ig_status store_resume_mark_failed(ig_store *st, int64_t user_id, int64_t id, const char *code,
                                    const char *detail, ig_err *err);
+
+/* ---- resume files in the database (STORAGE=db) ----
+ * A resume's file lies either in UPLOAD_FOLDER (its file_path) or in the database, stored with the
+ * row (store_resume_create_file) or later (store_file_put), a chunk of at most 256 KiB per row; the
+ * chunks go with the resume. Every call is scoped by user_id as the resume calls are (another
+ * user's resume is IG_ENOTFOUND). */
+
+/* Receives a stored file's bytes in order, n bytes at data (n may be 0: an empty file). A status
+ * other than IG_OK (with its message in err) stops the read, and is returned by it. */
+typedef ig_status (*store_file_sink)(void *arg, const void *data, size_t n, ig_err *err);
+
+/* store_resume_create that also stores the bytes of the file at content_path (STORAGE=db) in the
+ * same transaction, so the parse job never runs before its file is there. IG_EINVAL when the
+ * backend cannot keep files. */
+ig_status store_resume_create_file(ig_store *st, const store_resume_new *in, const char *content_path,
+                                   store_resume *out, ig_err *err);
+/* Stores the bytes of the file at path (NUL-terminated) as the resume's file, replacing any stored
+ * before, in one transaction. IG_EINVAL when the backend cannot keep files. */
+ig_status store_file_put(ig_store *st, int64_t user_id, int64_t id, const char *path, ig_err *err);
+/* Hands the resume's stored file to fn a chunk at a time: memory stays one chunk whatever the
+ * size. IG_ENOTFOUND when the resume is not the user's or has no file in the database (also with
+ * a backend that cannot keep files); a chunk gone midway (the resume was deleted meanwhile) is
+ * IG_ENOTFOUND too, after fn had the chunks before it. */
+ig_status store_file_read(ig_store *st, int64_t user_id, int64_t id, store_file_sink fn, void *arg, ig_err *err);
+/* Removes the resume's stored file (the resume stays; its file is then looked for in
+ * UPLOAD_FOLDER); none stored is IG_OK. */
+ig_status store_file_delete(ig_store *st, int64_t user_id, int64_t id, ig_err *err);
 
 /* ---- structured resume edits ---- */
 

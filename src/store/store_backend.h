@@ -1,5 +1,5 @@
-/* The backend interface behind store.h, private to src/store/: one operations table per database
- * engine, chosen by the URL scheme. store.c validates arguments before calling an operation, so a
+/* The backend interface behind store.h, private to src/store/: an operations table (one, over the
+ * SQL driver interface sqldb.h, serves every engine). store.c validates arguments before calling an operation, so a
  * backend may assume non-NULL pointers and strings within the limits store.c documents. */
 #ifndef IG_STORE_STORE_BACKEND_H
 #define IG_STORE_STORE_BACKEND_H
@@ -23,9 +23,9 @@ typedef struct store_answer_docs {
 } store_answer_docs;
 
 typedef struct store_backend {
-    const char *scheme; /* "sqlite" matches "sqlite://..." */
-    /* location is the URL after "scheme://"; *impl is owned by the backend until close. */
-    ig_status (*open)(void **impl, const char *location, int pool_size, int busy_timeout_ms, ig_err *err);
+    /* url is the whole DATABASE_URL; *impl is owned by the backend until close. */
+    ig_status (*open)(void **impl, const char *url, int pool_size, int busy_timeout_ms, int statement_timeout_ms,
+                      ig_err *err);
     void (*close)(void *impl);
     /* list is sorted by ascending, unique version (store.c checks). */
     ig_status (*migrate)(void *impl, const store_migration *list, size_t count, int *applied, ig_err *err);
@@ -121,10 +121,18 @@ typedef struct store_backend {
     /* realtime: interview rooms */
     ig_status (*interview_owner_by_session)(void *impl, const char *session_id, int64_t user_id,
                                             store_interview *out, ig_err *err);
+    /* resume files in the database (store_files.h); all four NULL in a backend that cannot keep
+     * them. resume_create_file is resume_create that also stores the file at content_path
+     * (storefiles_write) in the same transaction. */
+    ig_status (*resume_create_file)(void *impl, const store_resume_new *in, const char *content_path,
+                                    store_resume *out, ig_err *err);
+    ig_status (*file_put)(void *impl, int64_t user_id, int64_t id, const char *path, ig_err *err);
+    ig_status (*file_read)(void *impl, int64_t user_id, int64_t id, store_file_sink fn, void *arg, ig_err *err);
+    ig_status (*file_delete)(void *impl, int64_t user_id, int64_t id, ig_err *err);
 } store_backend;
 
-/* The SQLite backend (store_sqlite.c). */
-extern const store_backend store_sqlite_backend;
+/* The SQL backend (store_sql.c): SQLite, PostgreSQL, MySQL/MariaDB. */
+extern const store_backend store_sql_backend;
 
 /* store_migrate with an explicit migration list instead of the embedded store_migrations[]: lets
  * tests and tools exercise upgrades from older schema states. list must be sorted by ascending,

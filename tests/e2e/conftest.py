@@ -1,5 +1,8 @@
 # End-to-end fixtures: start the real interviewgenius binary on a free port with a temp DATA_DIR,
 # talk to it over real HTTP (requests, raw sockets), and run its CLI against the same database.
+# IG_TEST_DB=sqlite|pg|mysql picks the database every server uses (default sqlite, the file in its
+# DATA_DIR); for pg and mysql one throwaway server runs for the session and each DATA_DIR gets its
+# own database there, so a server restarted on the same DATA_DIR finds its data again.
 import atexit
 import base64
 import hashlib
@@ -13,7 +16,9 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -37,6 +42,8 @@ def _private_copy(path):
 
 
 IG_BIN = _private_copy(IG_BIN_SOURCE)
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+import dbservers  # noqa: E402
 API = "/api/v1"
 PASSWORD = "correct-horse-9"
 START_TIMEOUT = 20.0
@@ -73,7 +80,113 @@ def base_env():
     return env
 
 
+# ---------- the database backend ----------
+
+TEST_DB = os.environ.get("IG_TEST_DB", "sqlite")
+if TEST_DB not in ("sqlite", "pg", "mysql"):
+    raise RuntimeError(f"IG_TEST_DB={TEST_DB!r}: expected sqlite, pg or mysql")
+
+
+class DbBackend:
+    """The database the servers of this session use: SQLite files in their DATA_DIRs, or one
+    database per DATA_DIR on a throwaway PostgreSQL or MariaDB server started on first use."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.server = None
+        self.dbs = {}  # realpath(DATA_DIR) -> database name
+
+    def start(self):
+        if self.kind != "sqlite" and self.server is None:
+            srv = dbservers.PgServer() if self.kind == "pg" else dbservers.MysqlServer()
+            atexit.register(self.shutdown)
+            self.server = srv.start()
+        return self
+
+    def shutdown(self):
+        if self.server is not None:
+            srv, self.server = self.server, None
+            srv.stop()
+        self.dbs.clear()
+
+    def url_for(self, data_dir):
+        """DATABASE_URL of the database kept for data_dir (created on first use); None for SQLite."""
+        if self.kind == "sqlite":
+            return None
+        key = os.path.realpath(str(data_dir))
+        name = self.dbs.get(key)
+        if name is None:
+            self.start()
+            name = "ig_" + hashlib.sha1(key.encode()).hexdigest()[:20]
+            self.server.create_database(name)
+            self.dbs[key] = name
+        return self.server.url(name)
+
+    def release(self, data_dir):
+        """Drops data_dir's database (its servers are stopped): the suite makes hundreds."""
+        name = self.dbs.pop(os.path.realpath(str(data_dir)), None)
+        if name is not None and self.server is not None:
+            self.server.drop_database(name)
+
+    def _db_of(self, env):
+        url = env.get("DATABASE_URL")
+        if url is None or url.startswith("sqlite:"):
+            return None
+        name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+        if name not in self.dbs.values():
+            raise AssertionError(f"DATABASE_URL {url} is not one of this session's databases")
+        return name
+
+    def query(self, env, sql):
+        """The rows of trusted sql run on the database of a server_env()'s env, as tuples of values
+        typed as SQLite returns them (int, float, str, bytes, None) whatever the backend."""
+        name = self._db_of(env)
+        if name is None:
+            con = sqlite3.connect(sqlite_path(env))
+            try:
+                return [tuple(r) for r in con.execute(sql)]
+            finally:
+                con.close()
+        return [tuple(r) for r in self.server.query(name, sql)]
+
+    def tables(self, env):
+        """The names of the tables in env's database."""
+        if self._db_of(env) is None:
+            if not os.path.exists(sqlite_path(env)):
+                return set()
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        elif self.kind == "pg":
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        else:
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+        return {r[0] for r in self.query(env, sql)}
+
+
+BACKEND = DbBackend(TEST_DB)
+
+
+def sqlite_path(env):
+    """The SQLite file a server_env()'s env points at."""
+    url = env.get("DATABASE_URL")
+    if url is None:
+        return os.path.join(env["DATA_DIR"], "interviewgenius.db")
+    assert url.startswith("sqlite:///"), url
+    return url[len("sqlite://"):]
+
+
+def db_query(env, sql):
+    """Reads what a server wrote, on any backend: see DbBackend.query (sql is trusted text)."""
+    return BACKEND.query(env, sql)
+
+
+def db_tables(env):
+    """The table names in a server_env()'s database."""
+    return BACKEND.tables(env)
+
+
 def server_env(data_dir, port, **overrides):
+    """The environment of a server on port over data_dir; its DATABASE_URL is the backend's database
+    for data_dir unless overrides names one."""
     env = base_env()
     env.update({
         "HOST": "127.0.0.1",
@@ -85,6 +198,8 @@ def server_env(data_dir, port, **overrides):
         "PWHASH_OPSLIMIT": "1",
         "PWHASH_MEMLIMIT": "8388608",
     })
+    if "DATABASE_URL" not in overrides and BACKEND.kind != "sqlite":
+        env["DATABASE_URL"] = BACKEND.url_for(data_dir)
     for k, v in overrides.items():
         if v is None:
             env.pop(k, None)
@@ -486,6 +601,8 @@ def pytest_runtest_makereport(item, call):
             rc = srv.proc.poll()
             state = "running" if rc is None else f"EXITED on its own with {rc}"
             rep.sections.append((f"server :{srv.port} ({state}) log (tail)", srv.log_text(8000)))
+        if BACKEND.server is not None:
+            rep.sections.append((f"{TEST_DB} server log (tail)", BACKEND.server.log_text()))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -495,13 +612,31 @@ def _binary_exists():
                     "or set IG_BIN", returncode=2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _database_backend():
+    """Starts the session's database server (IG_TEST_DB=pg|mysql) and stops it at the end."""
+    try:
+        BACKEND.start()
+    except (dbservers.ServerError, OSError) as e:
+        pytest.exit(f"IG_TEST_DB={TEST_DB}: cannot start the database server: {e}", returncode=2)
+    yield BACKEND
+    BACKEND.shutdown()
+
+
+def pytest_report_header(config):
+    return f"database backend (IG_TEST_DB): {TEST_DB}"
+
+
 class Factory:
     def __init__(self, tmp_path_factory):
         self.tmp = tmp_path_factory
         self.servers = []
+        self.dirs = []  # the DATA_DIRs made here, whose databases go at cleanup
 
     def new_dir(self, name="data"):
-        return self.tmp.mktemp(name)
+        d = self.tmp.mktemp(name)
+        self.dirs.append(d)
+        return d
 
     def __call__(self, data_dir=None, wait=True, mkdir=True, **env):
         data_dir = data_dir or self.new_dir()
@@ -527,6 +662,9 @@ class Factory:
             if marker:
                 problems.append(f"server :{srv.port} {marker}\n{srv.log_text()}")
         self.servers.clear()
+        for d in self.dirs:
+            BACKEND.release(d)
+        self.dirs.clear()
         assert not problems, "\n".join(problems)
 
 

@@ -2,11 +2,11 @@
 # operator commands `user list|deactivate|activate` against a running server's database.
 import os
 import re
-import sqlite3
 
 import pytest
 
-from conftest import PASSWORD, assert_error, assert_ok, free_port, run_cli, server_env, unique_email
+from conftest import (PASSWORD, TEST_DB, assert_error, assert_ok, db_query, db_tables, free_port, run_cli,
+                      server_env, sqlite_path, unique_email)
 
 TABLES = {"users", "resumes", "resume_parse_results", "questions", "interviews", "interview_answers",
           "interview_feedback", "jobs", "schema_migrations"}
@@ -49,6 +49,7 @@ def test_serve_help_does_not_serve(cli_env):
     p = cli(cli_env, "serve", "--help")
     assert p.returncode == 0
     assert not os.path.exists(os.path.join(cli_env["DATA_DIR"], "interviewgenius.db"))
+    assert db_tables(cli_env) == set()
 
 
 def test_unknown_command(cli_env):
@@ -60,26 +61,19 @@ def test_unknown_command(cli_env):
 def test_migrate_empty_then_current(cli_env):
     p = cli(cli_env, "migrate")
     assert p.returncode == 0, out(p)
-    db = os.path.join(cli_env["DATA_DIR"], "interviewgenius.db")
-    assert os.path.exists(db)
-    con = sqlite3.connect(db)
-    try:
-        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert TABLES <= names, TABLES - names
-        assert any(("token" in n or "famil" in n or "revok" in n) for n in names), names
-        versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert versions and versions[0] == 1, versions
-        assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-    finally:
-        con.close()
+    if TEST_DB == "sqlite":
+        assert os.path.exists(sqlite_path(cli_env))
+        assert db_query(cli_env, "PRAGMA journal_mode")[0][0].lower() == "wal"
+    names = db_tables(cli_env)
+    assert TABLES <= names, TABLES - names
+    assert any(("token" in n or "famil" in n or "revok" in n) for n in names), names
+    versions = [int(r[0]) for r in db_query(cli_env, "SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions and versions[0] == 1, versions
+    assert versions == list(range(1, len(versions) + 1)), versions
     # a current database: nothing to apply, nothing changes
     p = cli(cli_env, "migrate")
     assert p.returncode == 0, out(p)
-    con = sqlite3.connect(db)
-    try:
-        again = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version")]
-    finally:
-        con.close()
+    again = [int(r[0]) for r in db_query(cli_env, "SELECT version FROM schema_migrations ORDER BY version")]
     assert again == versions
 
 
@@ -88,12 +82,10 @@ def test_migrate_then_serve_uses_same_db(server_factory, cli_env):
     srv = server_factory(data_dir=cli_env["DATA_DIR"])
     email = unique_email("mig")
     srv.client().register(email)
-    con = sqlite3.connect(os.path.join(cli_env["DATA_DIR"], "interviewgenius.db"))
-    try:
-        row = con.execute("SELECT email, password_hash FROM users WHERE email = ?", (email,)).fetchone()
-    finally:
-        con.close()
-    assert row and row[0] == email
+    rows = db_query(cli_env, f"SELECT email, password_hash FROM users WHERE email = '{email}'")
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert row[0] == email
     assert row[1].startswith("$argon2id$") and PASSWORD not in row[1]
 
 

@@ -19,12 +19,12 @@
 
 static const char *const all_vars[] = {
     "ENV", "HOST", "PORT", "DATA_DIR", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET_KEY",
-    "JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "UPLOAD_FOLDER", "MAX_CONTENT_LENGTH",
+    "JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "UPLOAD_FOLDER", "STORAGE", "MAX_CONTENT_LENGTH",
     "MAX_JSON_BODY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY", "WORKERS", "HASH_WORKERS", "LOG_LEVEL",
-    "RATELIMIT_ENABLED", "RATELIMIT_DEFAULT", "RATELIMIT_AUTH", "CORS_ORIGINS", "PASSWORD_MIN_LENGTH",
+    "RATELIMIT_ENABLED", "RATELIMIT_DEFAULT", "RATELIMIT_AUTH", "TRUSTED_PROXIES", "CORS_ORIGINS", "PASSWORD_MIN_LENGTH",
     "PWHASH_OPSLIMIT", "PWHASH_MEMLIMIT", "MAX_CONNECTIONS", "MAX_HEADER_SIZE", "MAX_HEADERS",
     "HEADER_TIMEOUT", "BODY_TIMEOUT", "BODY_IDLE_TIMEOUT", "BODY_MIN_RATE", "KEEPALIVE_TIMEOUT",
-    "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT", "JOB_WORKERS", "JOB_POLL_MS", "JOB_LEASE_SECONDS",
+    "SHUTDOWN_TIMEOUT", "DB_POOL_SIZE", "DB_BUSY_TIMEOUT", "DB_STATEMENT_TIMEOUT", "JOB_WORKERS", "JOB_POLL_MS", "JOB_LEASE_SECONDS",
     "JOB_MAX_ATTEMPTS", "RT_PING_INTERVAL", "RT_PING_TIMEOUT", "RT_MAX_PAYLOAD", "RT_MAX_STREAMS_PER_USER",
     "ASR_DECODERS", "ASR_MAX_UTTERANCE_SECONDS",
     "AI_ENGINE", "AI_BASE_URL", "AI_MODEL", "AI_TIMEOUT", "AI_MAX_CONCURRENCY", "ASR_ENGINE", "ASR_MODEL",
@@ -513,13 +513,18 @@ static void test_booleans_and_choices(void **state)
     expect_invalid("RATELIMIT_ENABLED", "true ");
     expect_invalid("ENV", "staging");
     expect_invalid("LOG_LEVEL", "verbose");
+    expect_invalid("STORAGE", "s3");
 
     ig_config cfg;
+    load_ok(&cfg, NO_ENV_FILE);
+    assert_string_equal(cfg.storage, "local");
     setenv("ENV", "PRODUCTION", 1);
     setenv("LOG_LEVEL", "Warning", 1);
+    setenv("STORAGE", "DB", 1);
     load_ok(&cfg, NO_ENV_FILE);
     assert_string_equal(cfg.env, "production");
     assert_string_equal(cfg.log_level, "warning");
+    assert_string_equal(cfg.storage, "db");
 }
 
 static void test_strings_must_fit(void **state)

@@ -227,7 +227,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    http_limits lim = {4096, 20, 2000, 10000, 2000, 0, 5000, 500, 16};
+    http_limits lim = {4096, 20, 2000, 10000, 2000, 0, 5000, 500, 16, NULL};
     static const http_callbacks cb = {cb_body_limit, cb_request, cb_reject, cb_done};
     ig_err err = {0};
     rt_config rc = {25000, 20000, 4096, 16, "*", NULL};

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ static int setup(void **state)
     char url[700];
     snprintf(url, sizeof url, "sqlite:///%s", f->db);
     ig_err err = {0};
-    assert_int_equal(store_open(&f->st, url, 4, 5000, &err), IG_OK);
+    assert_int_equal(store_open(&f->st, url, 4, 5000, 30000, &err), IG_OK);
     assert_int_equal(store_migrate(f->st, NULL, &err), IG_OK);
     f->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     assert_int_equal(log_init(&f->log, f->devnull, "debug", &err), IG_OK);
@@ -744,6 +745,88 @@ static void test_remove_user_files(void **state)
     assert_int_equal(resumes_remove_user_files(&f->svc, f->alice, &err), IG_OK); /* nothing left: fine */
 }
 
+/* Rows of resume_file_chunks of a resume (the test's own connection to the file). */
+static int64_t chunk_rows(fixture *f, int64_t id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM resume_file_chunks WHERE resume_id = ?1", -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, id);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* STORAGE=db: the upload goes into the database with its row; parsing, download and delete work
+ * from there; a damaged copy is refused; a file kept in the folder before the switch stays served. */
+static void test_db_storage(void **state)
+{
+    fixture *f = *state;
+    ig_err err = {0};
+    store_resume before = upload_ok(f, f->alice, RESUME_HTML, sizeof RESUME_HTML - 1, "old.html"), got;
+    char old_path[1200], user_dir[700], tmp_dir[700];
+    stored_path(f, &before, old_path, sizeof old_path);
+    assert_true(exists(old_path));
+    assert_int_equal(run_job(f), IG_OK);
+
+    resumes_set_storage(&f->svc, true);
+    static const char ZH[] = "<html><body><h1>李博文</h1><p>简历：分布式系统工程师, C, Go</p></body></html>";
+    store_resume r = upload_ok(f, f->bob, ZH, sizeof ZH - 1, "简历.html");
+    snprintf(user_dir, sizeof user_dir, "%s/%lld", f->uploads, (long long)f->bob);
+    assert_int_equal(count_files(user_dir), 0); /* nothing in the folder */
+    assert_int_equal(chunk_rows(f, r.id), 1);
+    store_resume dup;
+    bool is_dup = false;
+    assert_int_equal(upload(f, f->bob, ZH, sizeof ZH - 1, "again.html", &dup, &is_dup, &err), IG_OK);
+    assert_true(is_dup);
+    assert_int_equal(dup.id, r.id);
+
+    /* parsed from a private copy that is gone afterwards */
+    assert_int_equal(run_job(f), IG_OK);
+    assert_string_equal(reload(f, &r).status, "completed");
+    json_t *result = NULL;
+    assert_int_equal(resumes_get(&f->svc, f->bob, r.id, &got, &result, &err), IG_OK);
+    assert_non_null(strstr(json_string_value(json_object_get(result, "raw_text")), "分布式系统"));
+    json_decref(result);
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/.tmp", f->uploads);
+    assert_int_equal(count_files(tmp_dir), 0);
+
+    /* downloaded byte for byte, from an unnamed file */
+    int fd = -1;
+    uint64_t size = 0;
+    char buf[256];
+    assert_int_equal(resumes_open_file(&f->svc, f->bob, r.id, &got, &fd, &size, &err), IG_OK);
+    assert_int_equal(size, sizeof ZH - 1);
+    assert_int_equal(read(fd, buf, sizeof buf), (ssize_t)size);
+    assert_memory_equal(buf, ZH, size);
+    close(fd);
+    assert_int_equal(count_files(tmp_dir), 0);
+    assert_int_equal(resumes_open_file(&f->svc, f->alice, r.id, &got, &fd, &size, &err), IG_ENOTFOUND);
+
+    /* the file kept in the folder before the switch is still served from there */
+    assert_int_equal(resumes_open_file(&f->svc, f->alice, before.id, &got, &fd, &size, &err), IG_OK);
+    assert_int_equal(size, sizeof RESUME_HTML - 1);
+    close(fd);
+
+    /* bytes changed in the database are refused rather than served */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE resume_file_chunks SET data = x'00'", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(resumes_open_file(&f->svc, f->bob, r.id, &got, &fd, &size, &err), IG_EIO);
+    assert_non_null(strstr(err.msg, "damaged"));
+    assert_int_equal(fd, -1);
+    assert_int_equal(count_files(tmp_dir), 0);
+
+    /* the chunks go with the resume */
+    assert_int_equal(resumes_delete(&f->svc, f->bob, r.id, &err), IG_OK);
+    assert_int_equal(chunk_rows(f, r.id), 0);
+}
+
 static void test_worker_pool_parses_upload(void **state)
 {
     fixture *f = *state;
@@ -784,6 +867,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_delete_download_reparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_user_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_pool_parses_upload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_storage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ static ig_store *open_store(const fixture *f)
 {
     ig_store *st = NULL;
     ig_err err = {0};
-    assert_int_equal(store_open(&st, f->url, 2, 10000, &err), IG_OK);
+    assert_int_equal(store_open(&st, f->url, 2, 10000, 30000, &err), IG_OK);
     return st;
 }
 
@@ -133,7 +133,7 @@ static void test_fresh_then_current(void **state)
     store_close(st);
 
     static const char *const tables[] = {
-        "users", "resumes", "resume_files", "resume_parse_results", "questions", "interviews",
+        "users", "resumes", "resume_file_chunks", "resume_parse_results", "questions", "interviews",
         "interview_questions", "interview_answers", "interview_feedback", "token_families", "revoked_tokens",
         "jobs", "schema_migrations",
     };
@@ -301,7 +301,7 @@ static void *start_and_migrate(void *arg)
     starter *s = arg;
     ig_store *st = NULL;
     ig_err err = {0};
-    s->rc = store_open(&st, s->f->url, 2, 10000, &err);
+    s->rc = store_open(&st, s->f->url, 2, 10000, 30000, &err);
     pthread_barrier_wait(s->barrier);
     if (s->rc == IG_OK)
         s->rc = store_migrate(st, &s->applied, &err);

@@ -536,7 +536,7 @@ static int64_t seed_interview(sqlite3 *db, int64_t user, int64_t resume_id)
         "INSERT INTO interview_answers (interview_id, question_id, answer_text, created_at) VALUES ((SELECT "
         "max(id) FROM interviews), (SELECT id FROM questions WHERE resume_id = ?2 AND question_text = 'answered'), "
         "'my answer', 0)",
-        "INSERT INTO resume_files (resume_id, content) VALUES (?2, x'25504446')",
+        "INSERT INTO resume_file_chunks (resume_id, seq, data) VALUES (?2, 0, x'25504446')",
     };
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *q = NULL;
@@ -607,7 +607,7 @@ static void test_delete_keeps_interviews(void **state)
 
     assert_int_equal(raw_int(db, "SELECT count(*) FROM resumes WHERE id = ?1", r.id), 0);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM resume_parse_results WHERE resume_id = ?1", r.id), 0);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM resume_files WHERE resume_id = ?1", r.id), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM resume_file_chunks WHERE resume_id = ?1", r.id), 0);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM jobs WHERE resume_id = ?1", r.id), 0);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM jobs", 0), 1); /* the other resume's */
     /* the interview keeps its questions and answers; only the unused question is gone */

@@ -30,7 +30,7 @@ static inline ig_store *testdb_create(const char *prefix, int pool, char *dir, s
     snprintf(url, sizeof url, "sqlite:///%s", path); /* absolute path: four slashes */
     ig_err err = {0};
     ig_store *st = NULL;
-    assert_int_equal(store_open(&st, url, pool, 5000, &err), IG_OK);
+    assert_int_equal(store_open(&st, url, pool, 5000, 30000, &err), IG_OK);
     assert_int_equal(store_migrate(st, NULL, &err), IG_OK);
     return st;
 }
