@@ -128,17 +128,6 @@ bool fields_text(fields_ctx *fc, const json_t *obj, const char *name, bool requi
     return true;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int fields_query(ig_str query, const char *name, char *out, size_t cap)
 {
     size_t nl = strlen(name);
@@ -160,7 +149,7 @@ int fields_query(ig_str query, const char *name, char *out, size_t cap)
             } else if (c == '%') {
                 if (k + 2 >= plen)
                     return -1;
-                int hi = hexval(pair[k + 1]), lo = hexval(pair[k + 2]);
+                int hi = str_hexval(pair[k + 1]), lo = str_hexval(pair[k + 2]);
                 if (hi < 0 || lo < 0)
                     return -1;
                 c = hi * 16 + lo;

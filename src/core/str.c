@@ -36,6 +36,17 @@ ig_str str_trim(ig_str s)
     return s;
 }
 
+int str_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool str_to_u64(ig_str s, unsigned long long *out)
 {
     unsigned long long v = 0;

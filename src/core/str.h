@@ -25,6 +25,8 @@ bool str_caseeq(ig_str a, ig_str b);
 ig_str str_trim(ig_str s);
 /* Parses a non-negative decimal that fits in *out (no sign, no spaces); false otherwise. */
 bool str_to_u64(ig_str s, unsigned long long *out);
+/* The value of hex digit c (either case), -1 when c is not one (percent-decoding). */
+int str_hexval(char c);
 /* True when s contains token t (case-insensitive) in a comma-separated header list. */
 bool str_list_has(ig_str s, ig_str t);
 

@@ -11,17 +11,6 @@ static const char *const DAY_NAMES[7] = {"Monday", "Tuesday", "Wednesday", "Thur
 static const char MONTHS[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Checks the segment that ends at out[len] (its first byte at out[start]). */
 static bool segment_ok(const char *out, size_t start, size_t len, bool last)
 {
@@ -42,8 +31,8 @@ bool staticfile_map(ig_str path, char *out, size_t cap)
     for (size_t i = 1; i < path.n; i++) {
         unsigned char c = (unsigned char)path.p[i];
         if (c == '%') {
-            int hi = i + 2 < path.n ? hexval(path.p[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(path.p[i + 2]) : -1;
+            int hi = i + 2 < path.n ? str_hexval(path.p[i + 1]) : -1;
+            int lo = hi >= 0 ? str_hexval(path.p[i + 2]) : -1;
             if (lo < 0)
                 return false;
             c = (unsigned char)(hi * 16 + lo);

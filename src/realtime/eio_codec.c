@@ -134,17 +134,6 @@ ig_status eio_open_packet(ig_buf *out, const char *sid, bool can_upgrade, uint64
 
 /* ---- query string ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s into out (cap bytes, NUL-terminated); false on a bad escape or overflow. */
 static bool pct_decode(ig_str s, char *out, size_t cap, size_t *len)
 {
@@ -154,7 +143,7 @@ static bool pct_decode(ig_str s, char *out, size_t cap, size_t *len)
         if (c == '%') {
             if (i + 2 >= s.n)
                 return false;
-            int hi = hexval(s.p[i + 1]), lo = hexval(s.p[i + 2]);
+            int hi = str_hexval(s.p[i + 1]), lo = str_hexval(s.p[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             c = (char)(hi * 16 + lo);

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/str.h"
+
 #define URL_MAX 4096
 #define DB_MAX 1000000
 #define POOL_MAX 64
@@ -23,17 +25,6 @@
 #define EVAL_ARGS_MAX 16
 
 /* ---- URL ---- */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes s[0..n) into out (cap bytes, NUL-terminated). False on a bad escape, an encoded
  * NUL or when the result does not fit. */
@@ -45,7 +36,7 @@ static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
         if (ch == '%') {
             if (n - i < 3)
                 return false;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = str_hexval(s[i + 1]), lo = str_hexval(s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             ch = (char)(hi * 16 + lo);

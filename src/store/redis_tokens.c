@@ -114,6 +114,20 @@ static void user_key(char *out, int64_t user_id)
     snprintf(out, KEY_MAX, "ig:ufam:%" PRId64, user_id);
 }
 
+/* The keys and numbers the create and rotate scripts both take. */
+typedef struct fam_args {
+    char fk[KEY_MAX], uk[KEY_MAX], user[24], exp[24], now[24];
+} fam_args;
+
+static void fam_args_fill(fam_args *f, const char *family_id, int64_t user_id, int64_t expires_at)
+{
+    fam_key(f->fk, family_id);
+    user_key(f->uk, user_id);
+    snprintf(f->user, sizeof f->user, "%" PRId64, user_id);
+    snprintf(f->exp, sizeof f->exp, "%" PRId64, expires_at);
+    snprintf(f->now, sizeof f->now, "%lld", (long long)time(NULL));
+}
+
 /* Runs script and keeps the reply only when it has the expected type. */
 static ig_status run(redis_pool *p, const char *script, int numkeys, int argc, const char **argv, int type,
                      redisReply **reply, ig_err *err)
@@ -134,13 +148,9 @@ ig_status redis_tokens_family_create(redis_pool *p, const char *family_id, int64
         return bad_id(err, "family");
     if (!id_ok(refresh_jti))
         return bad_id(err, "token");
-    char fk[KEY_MAX], uk[KEY_MAX], user[24], exp[24], now[24];
-    fam_key(fk, family_id);
-    user_key(uk, user_id);
-    snprintf(user, sizeof user, "%" PRId64, user_id);
-    snprintf(exp, sizeof exp, "%" PRId64, expires_at);
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    const char *a[] = {fk, uk, user, refresh_jti, family_id, exp, now};
+    fam_args f;
+    fam_args_fill(&f, family_id, user_id, expires_at);
+    const char *a[] = {f.fk, f.uk, f.user, refresh_jti, family_id, f.exp, f.now};
     redisReply *r;
     ig_status st = run(p, SCRIPT_CREATE, 2, 7, a, REDIS_REPLY_INTEGER, &r, err);
     if (st != IG_OK)
@@ -157,13 +167,9 @@ ig_status redis_tokens_family_rotate(redis_pool *p, const char *family_id, int64
         return bad_id(err, "family");
     if (!id_ok(old_jti) || !id_ok(new_jti))
         return bad_id(err, "token");
-    char fk[KEY_MAX], uk[KEY_MAX], user[24], exp[24], now[24];
-    fam_key(fk, family_id);
-    user_key(uk, user_id);
-    snprintf(user, sizeof user, "%" PRId64, user_id);
-    snprintf(exp, sizeof exp, "%" PRId64, expires_at);
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    const char *a[] = {fk, uk, user, old_jti, new_jti, exp, now};
+    fam_args f;
+    fam_args_fill(&f, family_id, user_id, expires_at);
+    const char *a[] = {f.fk, f.uk, f.user, old_jti, new_jti, f.exp, f.now};
     redisReply *r;
     ig_status st = run(p, SCRIPT_ROTATE, 2, 7, a, REDIS_REPLY_STRING, &r, err);
     if (st != IG_OK)

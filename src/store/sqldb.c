@@ -462,6 +462,21 @@ ig_status sqldb_script_next(const char **pos, sqldb_bytes *buf, size_t *len, ig_
     return IG_OK;
 }
 
+ig_status sqldb_script_run(sqldb_conn *c, const char *sql, sqldb_exec_fn exec, ig_err *err)
+{
+    sqldb_bytes buf = {0};
+    const char *pos = sql;
+    size_t len;
+    ig_status rc;
+    while ((rc = sqldb_script_next(&pos, &buf, &len, err)) == IG_OK && len > 0) {
+        rc = exec(c, buf.p, len, "script", err);
+        if (rc != IG_OK)
+            break;
+    }
+    free(buf.p);
+    return rc;
+}
+
 ig_status sqldb_stmt_alloc_params(sqldb_stmt *q, int nparams, ig_err *err)
 {
     q->nparams = nparams;
@@ -505,6 +520,21 @@ void sqldb_stmt_free_common(sqldb_stmt *q)
 {
     free(q->params);
     free(q->cells);
+}
+
+ig_status sqldb_stmt_ready(const sqldb_stmt *q, ig_err *err)
+{
+    if (q->bind_rc != IG_OK)
+        return status_errf(err, q->bind_rc, "step: a parameter could not be bound");
+    if (q->conn->broken || q->conn->handle == NULL)
+        return status_errf(err, IG_EUNAVAIL, "step: the database connection was lost");
+    return IG_OK;
+}
+
+void sqldb_cells_clear(sqldb_stmt *q)
+{
+    for (int i = 0; i < q->ncols; i++)
+        q->cells[i].v = (sqldb_value){.type = SQLDB_NULL};
 }
 
 bool sqldb_bytes_reserve(sqldb_bytes *b, size_t n)

@@ -90,6 +90,11 @@ ig_status sqldb_rewrite(const char *sql, char mark, char **out, int **map, int *
  * that ends a line, lines starting with "--" and blank lines are left out. The statement (without
  * its ';') is copied into buf, NUL-terminated, *len bytes; *len is 0 at the end of the script. */
 ig_status sqldb_script_next(const char **pos, sqldb_bytes *buf, size_t *len, ig_err *err);
+/* Runs one parameterless statement, sql NUL-terminated and len bytes; what names it in errors. */
+typedef ig_status (*sqldb_exec_fn)(sqldb_conn *c, const char *sql, size_t len, const char *what, ig_err *err);
+/* The server drivers' exec_script: each statement of the script (sqldb_script_next) through exec,
+ * stopping at the first failure. */
+ig_status sqldb_script_run(sqldb_conn *c, const char *sql, sqldb_exec_fn exec, ig_err *err);
 
 /* Allocates q's parameter array (nparams entries, all NULL) and its cells (ncols entries). */
 ig_status sqldb_stmt_alloc_params(sqldb_stmt *q, int nparams, ig_err *err);
@@ -99,6 +104,11 @@ void sqldb_params_bind(sqldb_stmt *q, int idx, const sqldb_value *v);
 /* Makes every parameter NULL again and clears bind_rc. */
 void sqldb_params_clear(sqldb_stmt *q);
 void sqldb_stmt_free_common(sqldb_stmt *q);
+/* The server drivers' checks before executing q: a bind that failed, a connection that is lost
+ * (IG_EUNAVAIL). */
+ig_status sqldb_stmt_ready(const sqldb_stmt *q, ig_err *err);
+/* Makes every cell of the current row NULL (the result is done, or q was reset). */
+void sqldb_cells_clear(sqldb_stmt *q);
 
 /* Grows b to hold at least n bytes; false when out of memory (b unchanged). */
 bool sqldb_bytes_reserve(sqldb_bytes *b, size_t n);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/sqldb_driver.h"
 
 /* The longest URL read: anything longer is not a configuration value. */
@@ -63,17 +64,6 @@ static myd_stmt *myd_q(sqldb_stmt *q)
 
 /* ---- the URL: mysql://user:password@host:port/db?unix_socket=/path ---- */
 
-static int myd_hex(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes p[0..n) into a new string; control characters (NUL included) are refused. The
  * message names the part, never its bytes. */
 static ig_status myd_decode(const char *p, size_t n, const char *part, char **out, ig_err *err)
@@ -85,8 +75,8 @@ static ig_status myd_decode(const char *p, size_t n, const char *part, char **ou
     for (size_t i = 0; i < n; i++) {
         int ch = (unsigned char)p[i];
         if (ch == '%') {
-            int hi = i + 2 < n ? myd_hex(p[i + 1]) : -1;
-            int lo = hi >= 0 ? myd_hex(p[i + 2]) : -1;
+            int hi = i + 2 < n ? str_hexval(p[i + 1]) : -1;
+            int lo = hi >= 0 ? str_hexval(p[i + 2]) : -1;
             if (lo < 0) {
                 free(s);
                 return status_errf(err, IG_EINVAL, "MySQL URL: bad percent-encoding in the %s", part);
@@ -410,17 +400,7 @@ static bool myd_dead(sqldb_conn *c)
 
 static ig_status myd_exec_script(sqldb_conn *c, const char *sql, ig_err *err)
 {
-    sqldb_bytes buf = {0};
-    const char *pos = sql;
-    size_t len;
-    ig_status rc;
-    while ((rc = sqldb_script_next(&pos, &buf, &len, err)) == IG_OK && len > 0) {
-        rc = myd_exec(c, buf.p, len, "script", err);
-        if (rc != IG_OK)
-            break;
-    }
-    free(buf.p);
-    return rc;
+    return sqldb_script_run(c, sql, myd_exec, err);
 }
 
 /* A read transaction sees one snapshot (the session default is READ COMMITTED, see the session
@@ -540,40 +520,35 @@ static bool myd_is_bytes(enum enum_field_types t)
            t == MYSQL_TYPE_BLOB || t == MYSQL_TYPE_STRING || t == MYSQL_TYPE_VAR_STRING || t == MYSQL_TYPE_VARCHAR;
 }
 
+/* realloc of p to n entries of size bytes; when out of memory p is kept and *ok cleared. */
+static void *myd_grow(void *p, size_t n, size_t size, bool *ok)
+{
+    void *grown = realloc(p, n * size);
+    if (grown == NULL) {
+        *ok = false;
+        return p;
+    }
+    return grown;
+}
+
 /* Grows the per-column arrays to n entries. */
 static bool myd_columns_reserve(myd_stmt *q, int n)
 {
     if (n <= q->rcap)
         return true;
     size_t sz = (size_t)n;
-    MYSQL_BIND *rbind = realloc(q->rbind, sz * sizeof *rbind);
-    if (rbind != NULL)
-        q->rbind = rbind;
-    sqldb_bytes *rbuf = realloc(q->rbuf, sz * sizeof *rbuf);
-    if (rbuf != NULL) {
-        for (int i = q->rcap; i < n; i++)
-            rbuf[i] = (sqldb_bytes){0};
-        q->rbuf = rbuf;
-    }
-    unsigned long *rlen = realloc(q->rlen, sz * sizeof *rlen);
-    if (rlen != NULL)
-        q->rlen = rlen;
-    my_bool *rnull = realloc(q->rnull, sz * sizeof *rnull);
-    if (rnull != NULL)
-        q->rnull = rnull;
-    my_bool *rerr = realloc(q->rerr, sz * sizeof *rerr);
-    if (rerr != NULL)
-        q->rerr = rerr;
-    int64_t *ri = realloc(q->ri, sz * sizeof *ri);
-    if (ri != NULL)
-        q->ri = ri;
-    double *rd = realloc(q->rd, sz * sizeof *rd);
-    if (rd != NULL)
-        q->rd = rd;
-    sqldb_type *rtype = realloc(q->rtype, sz * sizeof *rtype);
-    if (rtype != NULL)
-        q->rtype = rtype;
-    if (!rbind || !rbuf || !rlen || !rnull || !rerr || !ri || !rd || !rtype)
+    bool ok = true, rbuf_ok = true;
+    q->rbind = myd_grow(q->rbind, sz, sizeof *q->rbind, &ok);
+    q->rbuf = myd_grow(q->rbuf, sz, sizeof *q->rbuf, &rbuf_ok);
+    for (int i = q->rcap; rbuf_ok && i < n; i++)
+        q->rbuf[i] = (sqldb_bytes){0};
+    q->rlen = myd_grow(q->rlen, sz, sizeof *q->rlen, &ok);
+    q->rnull = myd_grow(q->rnull, sz, sizeof *q->rnull, &ok);
+    q->rerr = myd_grow(q->rerr, sz, sizeof *q->rerr, &ok);
+    q->ri = myd_grow(q->ri, sz, sizeof *q->ri, &ok);
+    q->rd = myd_grow(q->rd, sz, sizeof *q->rd, &ok);
+    q->rtype = myd_grow(q->rtype, sz, sizeof *q->rtype, &ok);
+    if (!ok || !rbuf_ok)
         return false;
     q->rcap = n;
     return true;
@@ -628,10 +603,9 @@ static ig_status myd_bind_result(myd_stmt *q, ig_err *err)
 static ig_status myd_execute(myd_stmt *q, ig_err *err)
 {
     sqldb_conn *c = q->base.conn;
-    if (q->base.bind_rc != IG_OK)
-        return status_errf(err, q->base.bind_rc, "step: a parameter could not be bound");
-    if (c->broken || c->handle == NULL)
-        return status_errf(err, IG_EUNAVAIL, "step: the database connection was lost");
+    ig_status rc = sqldb_stmt_ready(&q->base, err);
+    if (rc != IG_OK)
+        return rc;
     for (int k = 0; k < q->npos; k++) {
         sqldb_value *v = &q->base.params[q->map[k] - 1];
         MYSQL_BIND *b = &q->pbind[k];
@@ -663,7 +637,7 @@ static ig_status myd_execute(myd_stmt *q, ig_err *err)
         return myd_fail_stmt(q, "step", err);
     q->executed = true;
     if (mysql_stmt_field_count(q->st) > 0) {
-        ig_status rc = myd_bind_result(q, err);
+        rc = myd_bind_result(q, err);
         if (rc != IG_OK)
             return rc;
         if (mysql_stmt_store_result(q->st) != 0)
@@ -698,12 +672,6 @@ static ig_status myd_refetch(myd_stmt *q, ig_err *err)
     return IG_OK;
 }
 
-static void myd_clear_cells(sqldb_stmt *base)
-{
-    for (int i = 0; i < base->ncols; i++)
-        base->cells[i].v = (sqldb_value){.type = SQLDB_NULL};
-}
-
 static ig_status myd_step(sqldb_stmt *base, bool *row, ig_err *err)
 {
     myd_stmt *q = myd_q(base);
@@ -716,7 +684,7 @@ static ig_status myd_step(sqldb_stmt *base, bool *row, ig_err *err)
         return IG_OK;
     int r = mysql_stmt_fetch(q->st);
     if (r == MYSQL_NO_DATA) {
-        myd_clear_cells(base);
+        sqldb_cells_clear(base);
         return IG_OK;
     }
     if (r != 0 && r != MYSQL_DATA_TRUNCATED)
@@ -750,7 +718,7 @@ static void myd_reset(sqldb_stmt *base)
     if (q->executed)
         mysql_stmt_free_result(q->st);
     q->executed = false;
-    myd_clear_cells(base);
+    sqldb_cells_clear(base);
     sqldb_params_clear(base);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/sqldb_driver.h"
 
 /* Type OIDs (catalog/pg_type.h, stable across versions). */
@@ -179,19 +180,16 @@ static bool pgd_dead(sqldb_conn *c)
     return PQstatus(pgd_conn(c)) != CONNECTION_OK || sqldb_fd_readable(PQsocket(pgd_conn(c)));
 }
 
+/* pgd_exec as sqldb_script_run calls it: the statement is NUL-terminated. */
+static ig_status pgd_exec_counted(sqldb_conn *c, const char *sql, size_t len, const char *what, ig_err *err)
+{
+    (void)len;
+    return pgd_exec(c, sql, what, err);
+}
+
 static ig_status pgd_exec_script(sqldb_conn *c, const char *sql, ig_err *err)
 {
-    sqldb_bytes buf = {0};
-    const char *pos = sql;
-    size_t len;
-    ig_status rc;
-    while ((rc = sqldb_script_next(&pos, &buf, &len, err)) == IG_OK && len > 0) {
-        rc = pgd_exec(c, buf.p, "script", err);
-        if (rc != IG_OK)
-            break;
-    }
-    free(buf.p);
-    return rc;
+    return sqldb_script_run(c, sql, pgd_exec_counted, err);
 }
 
 /* A read transaction sees one snapshot (a page and its total, an export agree); writes stay READ
@@ -335,17 +333,6 @@ static ig_status pgd_params(pgd_stmt *q, ig_err *err)
     return IG_OK;
 }
 
-static int pgd_hex(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decodes a bytea's text form into b, NUL-terminated: hex ("\x..."), the default since 9.0,
  * directly; the old escape form through libpq. */
 static ig_status pgd_bytea(sqldb_bytes *b, const char *val, size_t len, size_t *n, ig_err *err)
@@ -355,7 +342,7 @@ static ig_status pgd_bytea(sqldb_bytes *b, const char *val, size_t len, size_t *
         if (!sqldb_bytes_reserve(b, m + 1))
             return status_errf(err, IG_ENOMEM, "step: out of memory reading a blob");
         for (size_t i = 0; i < m; i++) {
-            int hi = pgd_hex(val[2 + 2 * i]), lo = pgd_hex(val[3 + 2 * i]);
+            int hi = str_hexval(val[2 + 2 * i]), lo = str_hexval(val[3 + 2 * i]);
             if (hi < 0 || lo < 0)
                 return status_errf(err, IG_EIO, "step: malformed bytea from the server");
             b->p[i] = (char)(hi << 4 | lo);
@@ -452,11 +439,9 @@ static bool pgd_counts_changes(const char *status)
 static ig_status pgd_execute(pgd_stmt *q, ig_err *err)
 {
     sqldb_conn *c = q->base.conn;
-    if (q->base.bind_rc != IG_OK)
-        return status_errf(err, q->base.bind_rc, "step: a parameter could not be bound");
-    if (c->broken || c->handle == NULL)
-        return status_errf(err, IG_EUNAVAIL, "step: the database connection was lost");
-    ig_status rc = pgd_params(q, err);
+    ig_status rc = sqldb_stmt_ready(&q->base, err);
+    if (rc == IG_OK)
+        rc = pgd_params(q, err);
     if (rc != IG_OK)
         return rc;
     PQclear(q->res);
@@ -485,8 +470,7 @@ static ig_status pgd_step(sqldb_stmt *base, bool *row, ig_err *err)
     }
     if (q->res == NULL || q->row + 1 >= PQntuples(q->res)) {
         q->row = q->res != NULL ? PQntuples(q->res) : 0;
-        for (int i = 0; i < base->ncols; i++)
-            base->cells[i].v = (sqldb_value){.type = SQLDB_NULL};
+        sqldb_cells_clear(base);
         return IG_OK;
     }
     q->row++;
@@ -502,8 +486,7 @@ static void pgd_reset(sqldb_stmt *base)
     q->res = NULL;
     q->executed = false;
     q->row = -1;
-    for (int i = 0; i < base->ncols; i++)
-        base->cells[i].v = (sqldb_value){.type = SQLDB_NULL};
+    sqldb_cells_clear(base);
     sqldb_params_clear(base);
 }
 

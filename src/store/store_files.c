@@ -151,8 +151,10 @@ static ig_status delete_chunks(sqldb_conn *c, size_t slot0, int64_t resume_id, i
     return rc;
 }
 
-ig_status storefiles_put(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t resume_id, const char *path,
-                         ig_err *err)
+/* In one transaction on a connection of its own: the user's resume's chunks deleted, then the file
+ * at path written in their place unless path is NULL. */
+static ig_status replace_chunks(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t resume_id, const char *path,
+                                ig_err *err)
 {
     sqldb_conn *c = NULL;
     ig_status rc = sqldb_pool_acquire(p, &c, err);
@@ -163,13 +165,19 @@ ig_status storefiles_put(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t r
         rc = check_owner(c, slot0, user_id, resume_id, err);
     if (rc == IG_OK)
         rc = delete_chunks(c, slot0, resume_id, err);
-    if (rc == IG_OK)
+    if (rc == IG_OK && path != NULL)
         rc = storefiles_write(c, slot0, resume_id, path, NULL, err);
     if (rc == IG_OK)
         rc = sqldb_commit(c, err);
     sqldb_rollback(c);
     sqldb_pool_release(p, c);
     return rc;
+}
+
+ig_status storefiles_put(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t resume_id, const char *path,
+                         ig_err *err)
+{
+    return replace_chunks(p, slot0, user_id, resume_id, path, err);
 }
 
 ig_status storefiles_read(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t resume_id, store_file_sink fn,
@@ -214,18 +222,5 @@ ig_status storefiles_read(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t 
 
 ig_status storefiles_delete(sqldb_pool *p, size_t slot0, int64_t user_id, int64_t resume_id, ig_err *err)
 {
-    sqldb_conn *c = NULL;
-    ig_status rc = sqldb_pool_acquire(p, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sqldb_begin(c, true, err);
-    if (rc == IG_OK)
-        rc = check_owner(c, slot0, user_id, resume_id, err);
-    if (rc == IG_OK)
-        rc = delete_chunks(c, slot0, resume_id, err);
-    if (rc == IG_OK)
-        rc = sqldb_commit(c, err);
-    sqldb_rollback(c);
-    sqldb_pool_release(p, c);
-    return rc;
+    return replace_chunks(p, slot0, user_id, resume_id, NULL, err);
 }

@@ -1073,40 +1073,54 @@ out:
     return rc;
 }
 
-/* Statements' keyed reads in one read transaction (one snapshot): parts[i] goes under keys[i] of
- * *out, each run with args; the first is a single row when first_single. */
-static ig_status sq_json_doc(sq_conn *c, const sq_stmt_id *stmts, const char *const *keys, size_t nparts,
+/* sq_json_rows on a connection of its own. */
+static ig_status sq_json_get(sq_store *s, sq_stmt_id id, const sq_val *args, size_t n, bool single, const char *what,
+                             json_t **out, ig_err *err)
+{
+    sq_conn c;
+    ig_status rc = sq_acquire(s, &c, err);
+    if (rc != IG_OK)
+        return rc;
+    rc = sq_json_rows(&c, id, args, n, single, what, out, err);
+    sq_release(&c);
+    return rc;
+}
+
+/* Statements' keyed reads in one read transaction (one snapshot) on a connection of its own:
+ * parts[i] goes under keys[i] of *out, each run with args; the first is a single row when
+ * first_single. */
+static ig_status sq_json_doc(sq_store *s, const sq_stmt_id *stmts, const char *const *keys, size_t nparts,
                              bool first_single, const sq_val *args, size_t n, json_t **out, ig_err *err)
 {
+    sq_conn c;
+    ig_status rc = sq_acquire(s, &c, err);
+    if (rc != IG_OK)
+        return rc;
     json_t *doc = json_object();
-    ig_status rc = doc != NULL ? IG_OK : status_errf(err, IG_ENOMEM, "out of memory reading %s", keys[0]);
+    if (doc == NULL)
+        rc = status_errf(err, IG_ENOMEM, "out of memory reading %s", keys[0]);
     if (rc == IG_OK)
-        rc = sqldb_begin(c->db, false, err);
+        rc = sqldb_begin(c.db, false, err);
     for (size_t i = 0; rc == IG_OK && i < nparts; i++) {
         json_t *v = NULL;
-        rc = sq_json_rows(c, stmts[i], args, n, i == 0 && first_single, keys[i], &v, err);
+        rc = sq_json_rows(&c, stmts[i], args, n, i == 0 && first_single, keys[i], &v, err);
         if (rc == IG_OK && json_object_set_new(doc, keys[i], v) != 0)
             rc = status_errf(err, IG_ENOMEM, "out of memory reading %s", keys[i]);
     }
     if (rc == IG_OK)
-        rc = sqldb_commit(c->db, err);
+        rc = sqldb_commit(c.db, err);
     if (rc == IG_OK) {
         *out = doc;
         doc = NULL;
     }
     json_decref(doc);
+    sq_release(&c);
     return rc;
 }
 
 static ig_status sq_user_list(void *impl, json_t **out, ig_err *err)
 {
-    sq_conn c;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_json_rows(&c, SQ_USER_LIST, NULL, 0, false, "users", out, err);
-    sq_release(&c);
-    return rc;
+    return sq_json_get(impl, SQ_USER_LIST, NULL, 0, false, "users", out, err);
 }
 
 static ig_status sq_user_export(void *impl, int64_t id, json_t **out, ig_err *err)
@@ -1116,13 +1130,7 @@ static ig_status sq_user_export(void *impl, int64_t id, json_t **out, ig_err *er
     static const sq_stmt_id stmts[] = {SQ_EXPORT_USER,       SQ_EXPORT_RESUMES, SQ_EXPORT_PARSE_RESULTS,
                                        SQ_EXPORT_QUESTIONS,  SQ_EXPORT_INTERVIEWS, SQ_EXPORT_INTERVIEW_QUESTIONS,
                                        SQ_EXPORT_ANSWERS,    SQ_EXPORT_FEEDBACK,   SQ_EXPORT_SESSIONS};
-    sq_conn c;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_json_doc(&c, stmts, keys, sizeof stmts / sizeof stmts[0], true, SQ_ARGS(SQ_I(id)), out, err);
-    sq_release(&c);
-    return rc;
+    return sq_json_doc(impl, stmts, keys, sizeof stmts / sizeof stmts[0], true, SQ_ARGS(SQ_I(id)), out, err);
 }
 
 /* ---- token families and revoked tokens ---- */
@@ -1374,9 +1382,10 @@ static ig_status sq_resume_get(void *impl, int64_t user_id, int64_t id, store_re
 }
 
 /* Reads one page of a user's rows (resumes or interviews, each size bytes, read by fill) and their
- * total in one read transaction: count (?1 = user_id) then list (?1 = user_id, ?2 = limit,
- * ?3 = offset). *items (free) and *count are left alone when the page is empty. */
-static ig_status sq_page(sq_conn *c, sq_stmt_id count, sq_stmt_id list, int64_t user_id, int page, int per_page,
+ * total in one read transaction on a connection of its own: count (?1 = user_id) then list
+ * (?1 = user_id, ?2 = limit, ?3 = offset). *items (free) and *count are left alone when the page is
+ * empty. */
+static ig_status sq_page(sq_store *s, sq_stmt_id count, sq_stmt_id list, int64_t user_id, int page, int per_page,
                          size_t size, sq_fill_fn fill, void **items, size_t *n_out, int64_t *total, const char *what,
                          ig_err *err)
 {
@@ -1384,7 +1393,12 @@ static ig_status sq_page(sq_conn *c, sq_stmt_id count, sq_stmt_id list, int64_t 
     char *rows = NULL;
     size_t n = 0;
     int64_t offset = (int64_t)(page - 1) * per_page;
-    ig_status rc = sqldb_begin(c->db, false, err);
+    sq_conn conn;
+    sq_conn *c = &conn;
+    ig_status rc = sq_acquire(s, c, err);
+    if (rc != IG_OK)
+        return rc;
+    rc = sqldb_begin(c->db, false, err);
     if (rc == IG_OK)
         rc = sq_row(c, count, SQ_ARGS(SQ_I(user_id)), what, sq_int_fill, total, err);
     if (rc != IG_OK || offset >= *total)
@@ -1416,22 +1430,18 @@ done:
         rows = NULL;
     }
     free(rows);
+    sq_release(c);
     return rc;
 }
 
 static ig_status sq_resume_list(void *impl, int64_t user_id, int page, int per_page, store_resume **items,
                                 size_t *count, int64_t *total, ig_err *err)
 {
-    sq_conn c;
     void *rows = NULL;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_page(&c, SQ_RESUME_COUNT, SQ_RESUME_LIST, user_id, page, per_page, sizeof **items, sq_resume_fill, &rows,
-                 count, total, "resumes", err);
+    ig_status rc = sq_page(impl, SQ_RESUME_COUNT, SQ_RESUME_LIST, user_id, page, per_page, sizeof **items,
+                           sq_resume_fill, &rows, count, total, "resumes", err);
     if (rows != NULL)
         *items = rows;
-    sq_release(&c);
     return rc;
 }
 
@@ -1932,13 +1942,7 @@ static ig_status sq_questions_add(void *impl, int64_t user_id, int64_t resume_id
 
 static ig_status sq_question_get(void *impl, int64_t user_id, int64_t id, json_t **out, ig_err *err)
 {
-    sq_conn c;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_question_read(&c, user_id, id, out, err);
-    sq_release(&c);
-    return rc;
+    return sq_json_get(impl, SQ_QUESTION_GET, SQ_ARGS(SQ_I(user_id), SQ_I(id)), true, "question", out, err);
 }
 
 static ig_status sq_question_list(void *impl, int64_t user_id, int64_t resume_id, int page, int per_page,
@@ -2034,16 +2038,11 @@ static ig_status sq_interview_owner_by_session(void *impl, const char *session_i
 static ig_status sq_interview_list(void *impl, int64_t user_id, int page, int per_page, store_interview **items,
                                    size_t *count, int64_t *total, ig_err *err)
 {
-    sq_conn c;
     void *rows = NULL;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_page(&c, SQ_INTERVIEW_COUNT, SQ_INTERVIEW_LIST, user_id, page, per_page, sizeof **items,
-                 sq_interview_fill, &rows, count, total, "interviews", err);
+    ig_status rc = sq_page(impl, SQ_INTERVIEW_COUNT, SQ_INTERVIEW_LIST, user_id, page, per_page, sizeof **items,
+                           sq_interview_fill, &rows, count, total, "interviews", err);
     if (rows != NULL)
         *items = rows;
-    sq_release(&c);
     return rc;
 }
 
@@ -2058,13 +2057,8 @@ static ig_status sq_interview_question_read(sq_conn *c, int64_t user_id, int64_t
 static ig_status sq_interview_question(void *impl, int64_t user_id, int64_t id, int position, json_t **out,
                                        ig_err *err)
 {
-    sq_conn c;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_interview_question_read(&c, user_id, id, position, out, err);
-    sq_release(&c);
-    return rc;
+    return sq_json_get(impl, SQ_INTERVIEW_QUESTION, SQ_ARGS(SQ_I(user_id), SQ_I(id), SQ_I(position)), true,
+                       "interview question", out, err);
 }
 
 /* Reads statement sid's rows about the user's interview id in one snapshot, after checking the
@@ -2280,13 +2274,7 @@ static ig_status sq_interview_stats(void *impl, int64_t user_id, json_t **out, i
 {
     static const char *const keys[] = {"statuses", "completed", "topics"};
     static const sq_stmt_id stmts[] = {SQ_STATS_STATUSES, SQ_STATS_COMPLETED, SQ_STATS_TOPICS};
-    sq_conn c;
-    ig_status rc = sq_acquire(impl, &c, err);
-    if (rc != IG_OK)
-        return rc;
-    rc = sq_json_doc(&c, stmts, keys, sizeof stmts / sizeof stmts[0], false, SQ_ARGS(SQ_I(user_id)), out, err);
-    sq_release(&c);
-    return rc;
+    return sq_json_doc(impl, stmts, keys, sizeof stmts / sizeof stmts[0], false, SQ_ARGS(SQ_I(user_id)), out, err);
 }
 
 static ig_status sq_weak_topics(void *impl, int64_t user_id, int limit, json_t **out, ig_err *err)

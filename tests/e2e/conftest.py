@@ -685,6 +685,14 @@ def module_factory(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def redis():
+    """A throwaway Redis for a module's tests."""
+    srv = dbservers.RedisServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
 def server(module_factory):
     """One default server shared by a module's tests (tests use unique emails)."""
     return module_factory()

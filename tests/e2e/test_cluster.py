@@ -7,11 +7,9 @@
 # room events and the worker's resume_status cross instances, one instance is SIGKILLed under
 # uploads and Socket.IO clients without losing an accepted upload, and the database restarts under
 # both instances.
-import json
 import os
 import secrets
 import signal
-import subprocess
 import threading
 import time
 import types
@@ -23,7 +21,8 @@ import socketio
 
 import dbservers
 import nginx_kit
-from conftest import IG_BIN, TEST_DB, Client, RawConn, Server, assert_ok, free_port, run_cli
+from cluster_kit import Worker
+from conftest import TEST_DB, Client, RawConn, Server, assert_ok, free_port, run_cli
 from realtime_kit import Recorder, html_resume, start_interview
 
 PENDING = ("pending", "processing")
@@ -74,39 +73,6 @@ class SioClient(Recorder):
 
 
 # ---------- the cluster ----------
-
-class Worker:
-    """An `interviewgenius worker` process with its log in a file."""
-
-    def __init__(self, env, log_dir):
-        self.env = env
-        self.cwd = str(log_dir)
-        self.log_path = os.path.join(self.cwd, f"worker-{uuid.uuid4().hex[:8]}.log")
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([IG_BIN, "worker"], env=env, cwd=self.cwd, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def log_events(self):
-        out = []
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    pass
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self._log.close()
-        return rc
-
 
 class Cluster:
     def __init__(self, tmp, db, redis):

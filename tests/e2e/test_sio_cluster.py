@@ -5,33 +5,21 @@
 # nobody else's; junk on the channel is dropped; with Redis stopped each instance still delivers
 # its own emits and nothing crashes, and once Redis is back the instances hear each other again.
 import re
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
 
 import dbservers
-from conftest import IG_BIN, SANITIZER_MARKERS, assert_ok
+from cluster_kit import Worker, redis_cmd, redis_subscribers, wait_until
+from conftest import assert_ok
 from realtime_kit import Recorder, upload, wait_parsed
 
 CHANNEL = b"ig:sio:0#/"
 QUIET = 1.5  # seconds to wait for an event that must not come
 
 
-def redis_cmd(port, *args):
-    """One command in RESP over a fresh connection; the raw reply."""
-    parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    req = b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(req)
-        return s.recv(65536)
-
-
 def subscribers(port):
-    reply = redis_cmd(port, "PUBSUB", "NUMSUB", CHANNEL)
-    return int(reply.rsplit(b":", 1)[1].strip())
+    return redis_subscribers(port, CHANNEL)
 
 
 def message(room, packet, origin=b"\x07" * 16):
@@ -42,45 +30,6 @@ def message(room, packet, origin=b"\x07" * 16):
 
 def count_events(proc, event):
     return len(re.findall(r'"event":\s*"%s"' % event, proc.log_text(tail=10 ** 7)))
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
-        time.sleep(0.1)
-
-
-class Worker:
-    """`interviewgenius worker` on a serve instance's environment."""
-
-    def __init__(self, env, cwd, log_path):
-        self.env, self.cwd, self.log_path = env, cwd, log_path
-        self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen([IG_BIN, "worker"], env=env, cwd=cwd, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def log_text(self, tail=20000):
-        with open(self.log_path, "rb") as f:
-            return f.read()[-tail:].decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self._log.close()
-        return rc
-
-
-@pytest.fixture(scope="module")
-def redis():
-    srv = dbservers.RedisServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +46,7 @@ def cluster(redis, module_factory, tmp_path_factory):
     w = Worker(wenv, a.cwd, str(logs / f"worker-{a.port}.log"))
     wait_until(lambda: subscribers(redis.port) == 2, 15, "both instances subscribed")
     yield a, b, w
-    rc = w.stop()
-    text = w.log_text(10 ** 7)
-    assert rc == 0, text
-    assert not any(m in text for m in SANITIZER_MARKERS), text
+    w.stop_clean()
 
 
 @pytest.fixture(scope="module")

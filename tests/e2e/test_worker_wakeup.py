@@ -4,15 +4,12 @@
 # the worker subscribes again and wake-ups work as before. Without REDIS_URL the poll alone does the
 # work, as it does for any wake-up lost.
 import re
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
 
-import dbservers
-from conftest import IG_BIN, SANITIZER_MARKERS, assert_ok
+from cluster_kit import Worker, redis_subscribers, wait_until
+from conftest import assert_ok
 from realtime_kit import upload
 
 POLL_MS = 5000
@@ -22,45 +19,7 @@ CHANNEL = f"ig:jobs:{DB}".encode()
 
 
 def subscribers(port):
-    req = b"*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$%d\r\n%s\r\n" % (len(CHANNEL), CHANNEL)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(req)
-        reply = s.recv(65536)
-    return int(reply.rsplit(b":", 1)[1].strip())
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
-        time.sleep(0.05)
-
-
-class Worker:
-    """`interviewgenius worker` on a serve instance's environment (the same database)."""
-
-    def __init__(self, env, cwd, log_path):
-        self.log_path = log_path
-        self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen([IG_BIN, "worker"], env=env, cwd=cwd, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def log_text(self, tail=10 ** 7):
-        with open(self.log_path, "rb") as f:
-            return f.read()[-tail:].decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self._log.close()
-        text = self.log_text()
-        assert rc == 0, text
-        assert not any(m in text for m in SANITIZER_MARKERS), text
+    return redis_subscribers(port, CHANNEL)
 
 
 def start_pair(module_factory, tmp_path_factory, **env):
@@ -85,20 +44,13 @@ def parse_seconds(api, token, timeout=30):
 
 
 @pytest.fixture(scope="module")
-def redis():
-    srv = dbservers.RedisServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
 def with_redis(redis, module_factory, tmp_path_factory):
     srv, w = start_pair(module_factory, tmp_path_factory, REDIS_URL=redis.url(DB))
     wait_until(lambda: subscribers(redis.port) == 1, 15, "the worker subscribed")
     # the worker's first look at the queue happens at start; from now on only its poll or a wake-up
     time.sleep(0.5)
     yield srv, w
-    w.stop()
+    w.stop_clean()
 
 
 def test_upload_wakes_the_worker_at_once(with_redis):
@@ -143,4 +95,4 @@ def test_without_redis_the_poll_finds_the_job(module_factory, tmp_path_factory):
         assert status == "completed"
         assert secs < POLL_MS / 1000 + 10
     finally:
-        w.stop()
+        w.stop_clean()

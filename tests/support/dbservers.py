@@ -108,6 +108,39 @@ class _Base:
             time.sleep(down)
         return self.start()
 
+    def _spawn(self, args, name, ready, poll):
+        """Starts args as the server process, its output in server.log, and waits until ready()
+        (checked every poll seconds) or START_TIMEOUT; name is the program's, for messages."""
+        self._log = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.running = True
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                self.running = False
+                self._log.close()
+                raise ServerError(f"{name} exited with {self.proc.returncode}:\n{self.log_text()}")
+            if ready():
+                return self
+            if time.monotonic() > deadline:
+                self.halt()
+                raise ServerError(f"{name} not ready within {START_TIMEOUT}s:\n{self.log_text()}")
+            time.sleep(poll)
+
+    def _terminate(self, timeout):
+        """SIGTERM to the process _spawn started, SIGKILL after timeout seconds."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+    def log_text(self):
+        return _tail(os.path.join(self.dir or "", "server.log"))
+
     def stop(self):
         """Stops the server and removes its directory."""
         try:
@@ -141,18 +174,19 @@ def _pg_value(oid, text):
     return text
 
 
-class _PgWire:
-    """The least of PostgreSQL's frontend protocol: a trusted login and simple queries."""
+class _UnixWire:
+    """An admin connection over a server's unix socket, buffered; _login(db) runs once connected.
+    name is the server's, for messages."""
 
-    def __init__(self, path, user, db):
+    name = "the server"
+
+    def __init__(self, path, db):
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.settimeout(60)
         self.buf = b""
         try:
             self.sock.connect(path)
-            body = struct.pack("!i", 196608) + f"user\0{user}\0database\0{db}\0\0".encode()
-            self.sock.sendall(struct.pack("!i", len(body) + 4) + body)
-            self._until_ready()
+            self._login(db)
         except Exception:
             self.close()
             raise
@@ -167,10 +201,21 @@ class _PgWire:
         while len(self.buf) < n:
             chunk = self.sock.recv(65536)
             if not chunk:
-                raise ConnectionResetError("PostgreSQL closed the connection")
+                raise ConnectionResetError(f"{self.name} closed the connection")
             self.buf += chunk
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
+
+
+class _PgWire(_UnixWire):
+    """The least of PostgreSQL's frontend protocol: the superuser's trusted login and simple queries."""
+
+    name = "PostgreSQL"
+
+    def _login(self, db):
+        body = struct.pack("!i", 196608) + f"user\0postgres\0database\0{db}\0\0".encode()
+        self.sock.sendall(struct.pack("!i", len(body) + 4) + body)
+        self._until_ready()
 
     def _until_ready(self):
         rows, oids, error = [], [], None
@@ -214,18 +259,55 @@ class _PgWire:
         return self._until_ready()
 
 
-class PgServer(_Base):
+class _SqlServer(_Base):
+    """What PgServer and MysqlServer share: admin connections over the unix socket, one kept per
+    database (_wire(db) opens one; admin_db is the default)."""
+
+    admin_db = None
+
+    def __init__(self):
+        super().__init__()
+        self._admin = {}
+
+    def admin(self, sql, db=None):
+        """Runs sql (one statement) as the superuser over the unix socket; the rows, as lists of
+        values typed as SQLite would return them. A client process per command would cost more
+        than creating the database."""
+        if db is None:
+            db = self.admin_db
+        conn = self._admin.get(db)
+        if conn is not None:
+            try:
+                return conn.query(sql)
+            except OSError:
+                conn.close()
+        conn = self._admin[db] = self._wire(db)
+        return conn.query(sql)
+
+    def _close_admin(self):
+        for conn in self._admin.values():
+            conn.close()
+        self._admin.clear()
+
+    def query(self, name, sql):
+        """The rows of sql run in database name, typed as SQLite would return them."""
+        rows = self.admin(sql, db=_check_name(name))
+        self._admin.pop(name).close()
+        return rows
+
+
+class PgServer(_SqlServer):
     """PostgreSQL 15 from Debian's postgresql package. It refuses to run as root, so as root its
     directory belongs to `postgres` and its commands run through runuser. The test role owns the
     databases it is given and logs in with a password over loopback TCP (the URLs' way); the
     superuser's commands use the unix socket in the directory, trusted."""
 
     kind = "pg"
+    admin_db = "postgres"
 
     def __init__(self):
         super().__init__()
         self.bindir = os.path.dirname(_find("/usr/lib/postgresql/*/bin/initdb", "PostgreSQL (initdb)"))
-        self._admin = {}
 
     def _as_owner(self, args):
         return ["runuser", "-u", "postgres", "--"] + args if is_root() else args
@@ -273,23 +355,8 @@ class PgServer(_Base):
         _run(self._as_owner([os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-m", "fast",
                              "-w", "stop"]), "pg_ctl stop")
 
-    def admin(self, sql, db="postgres"):
-        """Runs sql as the superuser over the unix socket; the rows, as lists of values typed as
-        SQLite would return them. One connection per database is kept: a psql process per command
-        would cost more than creating the database."""
-        conn = self._admin.get(db)
-        if conn is not None:
-            try:
-                return conn.query(sql)
-            except OSError:
-                conn.close()
-        conn = self._admin[db] = _PgWire(os.path.join(self.dir, f".s.PGSQL.{self.port}"), "postgres", db)
-        return conn.query(sql)
-
-    def _close_admin(self):
-        for conn in self._admin.values():
-            conn.close()
-        self._admin.clear()
+    def _wire(self, db):
+        return _PgWire(os.path.join(self.dir, f".s.PGSQL.{self.port}"), db)
 
     def create_database(self, name, template="template0"):
         """A database owned by the test role (empty, or a copy of template); its URL. Copied file by
@@ -301,17 +368,8 @@ class PgServer(_Base):
     def drop_database(self, name):
         self.admin(f"DROP DATABASE IF EXISTS {_check_name(name)} WITH (FORCE)")
 
-    def query(self, name, sql):
-        """The rows of sql run in database name, typed as SQLite would return them."""
-        rows = self.admin(sql, db=_check_name(name))
-        self._admin.pop(name).close()
-        return rows
-
     def url(self, name="postgres"):
         return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{name}"
-
-    def log_text(self):
-        return _tail(os.path.join(self.dir or "", "server.log"))
 
 
 # MySQL column types read back as SQLite would return them; the rest stay strings.
@@ -322,35 +380,14 @@ MY_BLOB_TYPES = {0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE}
 MY_BINARY_CHARSET = 63
 
 
-class _MyWire:
+class _MyWire(_UnixWire):
     """The least of MySQL's client protocol: root's password-less login over the unix socket and
     text-protocol queries, one statement each."""
 
+    name = "MariaDB"
+
     def __init__(self, path, db=None):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(60)
-        self.buf = b""
-        try:
-            self.sock.connect(path)
-            self._login(db)
-        except Exception:
-            self.close()
-            raise
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def _read(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionResetError("MariaDB closed the connection")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
+        super().__init__(path, db)
 
     def _packet(self):
         head = self._read(4)
@@ -438,7 +475,7 @@ class _MyWire:
         return raw.decode("utf-8", "replace")
 
 
-class MysqlServer(_Base):
+class MysqlServer(_SqlServer):
     """MariaDB from Debian's mariadb-server package: utf8mb4 with the binary collation, no binary
     log, InnoDB tuned to flush lazily. The test user logs in with a password over loopback TCP;
     the root commands use the unix socket in the directory."""
@@ -450,7 +487,6 @@ class MysqlServer(_Base):
         self.proc = None
         self._log = None
         self.mariadbd = shutil.which("mariadbd") or _find("/usr/sbin/mariadbd", "MariaDB (mariadbd)")
-        self._admin = {}
 
     @property
     def socket(self):
@@ -485,55 +521,24 @@ class MysqlServer(_Base):
         if on_tmpfs:
             # tmpfs has no O_DIRECT nor native AIO.
             args += ["--innodb-flush-method=fsync", "--innodb-use-native-aio=0"]
-        self._log = open(os.path.join(self.dir, "server.log"), "ab")
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        self.running = True
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                self.running = False
-                self._log.close()
-                raise ServerError(f"mariadbd exited with {self.proc.returncode}:\n{self.log_text()}")
-            try:
-                _MyWire(self.socket).close()
-                return self
-            except (OSError, ServerError):
-                pass
-            if time.monotonic() > deadline:
-                self.halt()
-                raise ServerError(f"mariadbd not ready within {START_TIMEOUT}s:\n{self.log_text()}")
-            time.sleep(0.1)
+        return self._spawn(args, "mariadbd", self._answers, 0.1)
+
+    def _answers(self):
+        try:
+            _MyWire(self.socket).close()
+            return True
+        except (OSError, ServerError):
+            return False
 
     def halt(self):
         if not self.running:
             return
         self.running = False
         self._close_admin()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
+        self._terminate(60)
 
-    def admin(self, sql, db=None):
-        """Runs one statement as root over the unix socket; the rows, as lists of values typed as
-        SQLite would return them. One connection per database is kept, as for PostgreSQL."""
-        conn = self._admin.get(db)
-        if conn is not None:
-            try:
-                return conn.query(sql)
-            except OSError:
-                conn.close()
-        conn = self._admin[db] = _MyWire(self.socket, db)
-        return conn.query(sql)
-
-    def _close_admin(self):
-        for conn in self._admin.values():
-            conn.close()
-        self._admin.clear()
+    def _wire(self, db):
+        return _MyWire(self.socket, db)
 
     def create_database(self, name):
         _check_name(name)
@@ -543,17 +548,8 @@ class MysqlServer(_Base):
     def drop_database(self, name):
         self.admin(f"DROP DATABASE IF EXISTS {_check_name(name)}")
 
-    def query(self, name, sql):
-        """The rows of sql run in database name, typed as SQLite would return them."""
-        rows = self.admin(sql, db=_check_name(name))
-        self._admin.pop(name).close()
-        return rows
-
     def url(self, name=""):
         return f"mysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{name}"
-
-    def log_text(self):
-        return _tail(os.path.join(self.dir or "", "server.log"))
 
 
 class RedisServer(_Base):
@@ -571,25 +567,9 @@ class RedisServer(_Base):
             return self
         if self.dir is None:
             self._make_dir()
-        self._log = open(os.path.join(self.dir, "server.log"), "ab")
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", self.dir,
-                                      "--daemonize", "no", "--loglevel", "warning"],
-                                     stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        self.running = True
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                self.running = False
-                self._log.close()
-                raise ServerError(f"redis-server exited with {self.proc.returncode}:\n{self.log_text()}")
-            if self.ping():
-                return self
-            if time.monotonic() > deadline:
-                self.halt()
-                raise ServerError(f"redis-server not ready within {START_TIMEOUT}s:\n{self.log_text()}")
-            time.sleep(0.05)
+        return self._spawn(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                            "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", "--loglevel", "warning"],
+                           "redis-server", self.ping, 0.05)
 
     def ping(self):
         try:
@@ -603,19 +583,10 @@ class RedisServer(_Base):
         if not self.running:
             return
         self.running = False
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
+        self._terminate(30)
 
     def url(self, db=0):
         return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def log_text(self):
-        return _tail(os.path.join(self.dir or "", "server.log"))
 
 
 KINDS = {"pg": PgServer, "mysql": MysqlServer, "redis": RedisServer}

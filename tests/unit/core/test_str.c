@@ -114,6 +114,21 @@ static void test_to_u64(void **state)
     assert_false(str_to_u64(STR_LIT("7\0" "8"), &v));
 }
 
+static void test_hexval(void **state)
+{
+    (void)state;
+    assert_int_equal(str_hexval('0'), 0);
+    assert_int_equal(str_hexval('9'), 9);
+    assert_int_equal(str_hexval('a'), 10);
+    assert_int_equal(str_hexval('F'), 15);
+    assert_int_equal(str_hexval('f'), 15);
+    assert_int_equal(str_hexval('g'), -1);
+    assert_int_equal(str_hexval('G'), -1);
+    assert_int_equal(str_hexval('%'), -1);
+    assert_int_equal(str_hexval('\0'), -1);
+    assert_int_equal(str_hexval((char)0xe4), -1); /* the first byte of UTF-8 "中" */
+}
+
 static void test_list_has(void **state)
 {
     (void)state;
@@ -141,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_caseeq),
         cmocka_unit_test(test_trim),
         cmocka_unit_test(test_to_u64),
+        cmocka_unit_test(test_hexval),
         cmocka_unit_test(test_list_has),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

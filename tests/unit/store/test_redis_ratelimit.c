@@ -31,15 +31,12 @@ typedef struct fx {
 static int setup(void **state)
 {
     *state = NULL;
-    if (testredis_binary() == NULL) {
-        print_message("redis-server is not installed (apt-get install redis-server): skipped\n");
+    if (!testredis_available())
         return 0;
-    }
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    testredis_start(&f->srv, NULL);
     char url[400];
-    testredis_url(&f->srv, 0, url, sizeof url);
+    testredis_start_url(&f->srv, url, sizeof url);
     snprintf(f->log_path, sizeof f->log_path, "%s/ig.log", f->srv.dir);
     f->log_fd = open(f->log_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(f->log_fd >= 0);
@@ -73,9 +70,7 @@ static int teardown(void **state)
 
 static fx *need(void **state)
 {
-    if (*state == NULL)
-        skip();
-    return *state;
+    return testredis_need(state);
 }
 
 static ratelimit_result hit(ratelimit_backend *b, const char *key, const ratelimit_rule *rule, int64_t now_ms)

@@ -25,15 +25,12 @@ typedef struct fx {
 static int setup(void **state)
 {
     *state = NULL;
-    if (testredis_binary() == NULL) {
-        print_message("redis-server is not installed (apt-get install redis-server): skipped\n");
+    if (!testredis_available())
         return 0;
-    }
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    testredis_start(&f->srv, NULL);
     char url[400];
-    testredis_url(&f->srv, 0, url, sizeof url);
+    testredis_start_url(&f->srv, url, sizeof url);
     ig_err err = {0};
     assert_int_equal(redis_pool_open(url, 4, 1000, &f->a, &err), IG_OK);
     assert_int_equal(redis_pool_open(url, 4, 1000, &f->b, &err), IG_OK);
@@ -56,9 +53,7 @@ static int teardown(void **state)
 /* The fixture, or the test skipped when there is no redis-server. */
 static fx *need(void **state)
 {
-    if (*state == NULL)
-        skip();
-    return *state;
+    return testredis_need(state);
 }
 
 static int64_t later(int64_t s)

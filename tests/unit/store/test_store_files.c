@@ -102,17 +102,15 @@ static int setup_with(void **state, const char *url_env)
         f->st = testdb_create("igfiles", 2, f->dir, sizeof f->dir, f->path, sizeof f->path);
         snprintf(url, sizeof url, "sqlite:///%s", f->path);
     } else {
-        const char *u = getenv(url_env);
-        if (u == NULL || u[0] == '\0') {
+        f->st = testdb_server_open(url_env, 2);
+        if (f->st == NULL) {
             free(f);
             *state = NULL;
             return 0;
         }
-        snprintf(url, sizeof url, "%s", u);
+        snprintf(url, sizeof url, "%s", getenv(url_env));
         snprintf(f->dir, sizeof f->dir, "%s/igfilesXXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
         assert_non_null(mkdtemp(f->dir));
-        if (store_open(&f->st, url, 2, 5000, 30000, &err) != IG_OK || store_migrate(f->st, NULL, &err) != IG_OK)
-            fail_msg("%s: %s", url_env, err.msg);
     }
     sqldb_options opt = {.busy_timeout_ms = 5000, .stmt_slots = STOREFILES_SLOTS + 3};
     assert_int_equal(sqldb_pool_open(url, &opt, 2, &f->pool, &err), IG_OK);
@@ -159,9 +157,7 @@ static int teardown(void **state)
 /* The fixture, or a skip when this backend has no database configured. */
 static fixture *fx(void **state)
 {
-    if (*state == NULL)
-        skip();
-    return *state;
+    return testdb_need(state);
 }
 
 static void write_bytes(const char *path, const void *p, size_t n)

@@ -52,16 +52,10 @@ static int setup_with(void **state, const char *url_env)
     snprintf(f->tag, sizeof f->tag, "%ld-%d-%d", (long)time(NULL), (int)getpid(), ++serial);
     if (url_env == NULL) {
         f->st = testdb_create("igsql", LEASERS + 2, f->dir, sizeof f->dir, f->path, sizeof f->path);
-    } else {
-        const char *url = getenv(url_env);
-        ig_err err = {0};
-        if (url == NULL || url[0] == '\0') {
-            free(f);
-            *state = NULL;
-            return 0;
-        }
-        if (store_open(&f->st, url, LEASERS + 2, 5000, 30000, &err) != IG_OK || store_migrate(f->st, NULL, &err) != IG_OK)
-            fail_msg("%s: %s", url_env, err.msg);
+    } else if ((f->st = testdb_server_open(url_env, LEASERS + 2)) == NULL) {
+        free(f);
+        *state = NULL;
+        return 0;
     }
     f->alice = make_user(f, "alice", "爱丽丝");
     *state = f;
@@ -98,9 +92,7 @@ static int teardown(void **state)
 /* The fixture, or a skip when this engine has no database configured. */
 static fixture *fx(void **state)
 {
-    if (*state == NULL)
-        skip();
-    return *state;
+    return testdb_need(state);
 }
 
 /* NULL leaves a profile field, "" clears it (a parameter tested for NULL and used as text). */

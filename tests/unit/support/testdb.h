@@ -1,5 +1,5 @@
 /* Test support shared by the store, jobs and service tests: a migrated SQLite store in a fresh
- * temporary directory, its removal, and raw sqlite3 access for assertions the store API does not
+ * temporary directory (or one on a server the environment names), its removal, and raw sqlite3 access for assertions the store API does not
  * expose. Header-only (static inline) because each test file is its own program. */
 #ifndef IG_TESTS_SUPPORT_TESTDB_H
 #define IG_TESTS_SUPPORT_TESTDB_H
@@ -33,6 +33,29 @@ static inline ig_store *testdb_create(const char *prefix, int pool, char *dir, s
     assert_int_equal(store_open(&st, url, pool, 5000, 30000, &err), IG_OK);
     assert_int_equal(store_migrate(st, NULL, &err), IG_OK);
     return st;
+}
+
+/* A migrated store with pool connections on the server database the environment variable url_env
+ * names (IG_TEST_PG_URL, IG_TEST_MYSQL_URL); NULL when it names none (the engine's tests skip). */
+static inline ig_store *testdb_server_open(const char *url_env, int pool)
+{
+    const char *url = getenv(url_env);
+    if (url == NULL || url[0] == '\0')
+        return NULL;
+    ig_err err = {0};
+    ig_store *st = NULL;
+    if (store_open(&st, url, pool, 5000, 30000, &err) != IG_OK || store_migrate(st, NULL, &err) != IG_OK)
+        fail_msg("%s: %s", url_env, err.msg);
+    return st;
+}
+
+/* The fixture a setup left in *state, or the test skipped when it left none (no database for the
+ * engine). */
+static inline void *testdb_need(void **state)
+{
+    if (*state == NULL)
+        skip();
+    return *state;
 }
 
 /* Removes a database file and its WAL companions. */

@@ -155,6 +155,30 @@ static inline void testredis_url(const testredis *r, int db, char *out, size_t c
         snprintf(out, cap, "redis://127.0.0.1:%d/%d", r->port, db);
 }
 
+/* A setup's first step: true when redis-server is installed; otherwise says the tests are skipped. */
+static inline bool testredis_available(void)
+{
+    if (testredis_binary() != NULL)
+        return true;
+    print_message("redis-server is not installed (apt-get install redis-server): skipped\n");
+    return false;
+}
+
+/* Starts r with no password and writes its URL for database 0 into url. */
+static inline void testredis_start_url(testredis *r, char *url, size_t cap)
+{
+    testredis_start(r, NULL);
+    testredis_url(r, 0, url, cap);
+}
+
+/* The fixture a setup left in *state, or the test skipped when it left none (no redis-server). */
+static inline void *testredis_need(void **state)
+{
+    if (*state == NULL)
+        skip();
+    return *state;
+}
+
 /* Milliseconds on the monotonic clock. */
 static inline int64_t testredis_ms(void)
 {
