@@ -65,7 +65,14 @@ def redis_cmd(port, *args):
     req = b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(req)
-        return s.recv(65536)
+        reply = s.recv(65536)
+        s.settimeout(0.1)  # a long reply (KEYS) may come in several reads
+        try:
+            while chunk := s.recv(65536):
+                reply += chunk
+        except socket.timeout:
+            pass
+        return reply
 
 
 def redis_subscribers(port, channel):

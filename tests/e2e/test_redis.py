@@ -7,28 +7,17 @@
 import base64
 import json
 import re
-import socket
 import time
 
 import pytest
 
-import dbservers
+from cluster_kit import redis_cmd, wait_until
 from conftest import ISO_UTC, PASSWORD, SANITIZER_MARKERS, assert_error, assert_ok, db_query, raw_request, unique_email
 
 AUTH_LIMIT = 4
 # the pair counts every request in Redis with limits no test reaches; the limited pair's are tight
 LIMITS = dict(RATELIMIT_ENABLED="true", RATELIMIT_DEFAULT="100000 per hour", RATELIMIT_AUTH="100000 per hour")
 TIGHT = dict(RATELIMIT_ENABLED="true", RATELIMIT_DEFAULT="100000 per hour", RATELIMIT_AUTH=f"{AUTH_LIMIT} per minute")
-
-
-def redis_cmd(port, *args):
-    """One command in RESP over a fresh connection; the raw reply."""
-    parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    req = b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(req)
-        time.sleep(0.05)
-        return s.recv(1 << 20)
 
 
 def redis_keys(port, pattern):
@@ -39,20 +28,6 @@ def redis_keys(port, pattern):
 def claims(token):
     part = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
-        time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def redis():
-    srv = dbservers.RedisServer().start()
-    yield srv
-    srv.stop()
 
 
 def start_pair(module_factory, redis, name, limits, db=0):
