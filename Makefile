@@ -43,7 +43,7 @@ PYTEST    := $(PYTHON) -m pytest -q -p no:cacheprovider
 JS_DEPS   := tests/realtime-js/node_modules
 BROWSER_DEPS := tests/browser/node_modules
 
-.PHONY: FORCE all deps run test test-unit test-e2e test-e2e-sqlite test-e2e-pg test-e2e-mysql check-san fuzz fuzz-replay bench bench-ai bench-asr eval-parse clean migrate web-vendor
+.PHONY: FORCE all deps deps-run run test test-unit test-e2e test-e2e-sqlite test-e2e-pg test-e2e-mysql check-san fuzz fuzz-replay bench bench-ai bench-asr eval-parse clean migrate web-vendor
 
 all: $(BIN)
 
@@ -51,6 +51,9 @@ FORCE:
 
 deps:
 	@scripts/install-deps.sh
+
+deps-run:
+	@scripts/install-deps.sh --run
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,7 +91,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@echo "  TEST    $<"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-run: deps
+run: deps-run
 	$(MAKE) $(BIN)
 	@mkdir -p var
 	$(BIN) migrate

@@ -26,20 +26,27 @@ libtesseract5 liblept5 tesseract-ocr-eng tesseract-ocr-chi-sim poppler-data font
 libespeak-ng1 libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us
 libavformat59 libavcodec59 libswresample4 libavutil57
 libssl3 libcurl4 libhiredis0.14 libpq5 libmariadb3"
-# No argument: everything (make run, make test). --build: what compiling the server needs (the
-# compiler and the -dev packages; deploy/Dockerfile's build stage). --runtime: RUNTIME_PKGS.
+# No argument: everything (make test). --build: what compiling the server needs (the compiler and
+# the -dev packages; deploy/Dockerfile's build stage). --runtime: RUNTIME_PKGS. --run: both (make
+# run), so that running the server never installs (and, under systemd, starts) the test-only
+# database servers, nginx, LibreOffice or Chromium.
+build_pkgs() {
+    for p in $PKGS; do
+        case $p in libclang-rt-*|libcmocka-dev) ;; build-essential|pkg-config|*-dev) echo "$p" ;; esac
+    done
+}
 case "${1:-}" in
 "")
     # npm comes with NodeSource's nodejs; Debian's own nodejs needs Debian's npm beside it.
     command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm" ;;
 --build)
-    PKGS=$(for p in $PKGS; do
-        case $p in libclang-rt-*|libcmocka-dev) ;; build-essential|pkg-config|*-dev) echo "$p" ;; esac
-    done) ;;
+    PKGS=$(build_pkgs) ;;
 --runtime)
     PKGS=$RUNTIME_PKGS ;;
+--run)
+    PKGS="$(build_pkgs) $RUNTIME_PKGS" ;;
 *)
-    echo "usage: $0 [--build|--runtime]" >&2
+    echo "usage: $0 [--build|--runtime|--run]" >&2
     exit 2 ;;
 esac
 missing=""
