@@ -277,6 +277,22 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
+/* With REDIS_URL, the serve instances disconnect the Socket.IO sockets of a deactivated account
+ * (without it this process cannot reach them; their next request is refused anyway). */
+static void drop_user_sockets(const ig_config *cfg, const ig_log *lg, ig_store *store, const char *email)
+{
+    ig_err err = {0};
+    store_user u;
+    adapter_pub *pub = NULL;
+    if (cfg->redis_url[0] == '\0')
+        return;
+    if (store_user_by_email(store, email, &u, &err) != IG_OK ||
+        adapter_pub_open(cfg->redis_url, 1, lg, &pub, &err) != IG_OK ||
+        adapter_pub_revoke(pub, &(rt_revoke){.user_id = u.id, .all = true}, &err) != IG_OK)
+        fprintf(stderr, "interviewgenius: warning: open sockets of %s stay connected: %s\n", email, err.msg);
+    adapter_pub_close(pub);
+}
+
 static int cmd_user(int argc, char **argv)
 {
     ig_config cfg;
@@ -321,6 +337,8 @@ static int cmd_user(int argc, char **argv)
             goto out;
         }
         printf("%s %s\n", email, active ? "activated" : "deactivated");
+        if (!active)
+            drop_user_sockets(&cfg, &lg, store, email);
         rc = 0;
     } else {
         fputs(USAGE_USER, stderr);
@@ -693,6 +711,7 @@ static int cmd_serve(void)
         goto out;
     }
     resumes_set_notifier(&resumes, handlers_resume_status, s->rt);
+    auth_set_revoke_listener(&auth, handlers_revoked, s->rt); /* sockets of revoked tokens go at once */
     if (cfg.redis_url[0] != '\0' && adapter_start(loop, s->rt, cfg.redis_url, &lg, &s->adapter, &err) != IG_OK) {
         rc = fail("REDIS_URL", &err);
         goto out;

@@ -24,6 +24,8 @@
 
 #define HEAD_LEN (ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES + 1)
 #define RECORD_SEPARATOR '\x1e' /* splits a polling payload: never inside a packet */
+#define REVOKE_ALL 1            /* the flags byte of a revocation */
+#define REVOKE_MAX (ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES + 1 + 8 + 3 * (1 + RT_TOKEN_ID_MAX))
 
 /* ---- the message ---- */
 
@@ -71,13 +73,103 @@ ig_status adapter_encode(ig_buf *out, const unsigned char *origin, const char *r
     return st == IG_OK ? IG_OK : status_errf(err, st, "message too large");
 }
 
+static bool token_id_ok(const char *id, size_t n)
+{
+    if (n > RT_TOKEN_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static ig_status append_id(ig_buf *out, const char *id, size_t cap)
+{
+    size_t n = strnlen(id, cap);
+    unsigned char len = (unsigned char)n;
+    ig_status st = buf_append(out, &len, 1);
+    return st == IG_OK ? buf_append(out, id, n) : st;
+}
+
+ig_status adapter_encode_revoke(ig_buf *out, const unsigned char *origin, const rt_revoke *r, ig_err *err)
+{
+    const char *ids[] = {r->family, r->keep_family, r->jti};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strnlen(ids[i], RT_TOKEN_ID_MAX + 1);
+        if (!token_id_ok(ids[i], n))
+            return status_errf(err, IG_EINVAL, "bad token id");
+    }
+    if (r->user_id <= 0)
+        return status_errf(err, IG_EINVAL, "bad user id");
+    unsigned char head[1 + 8];
+    head[0] = r->all ? REVOKE_ALL : 0;
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (unsigned char)((uint64_t)r->user_id >> (56 - 8 * i));
+    ig_status st = buf_append(out, ADAPTER_MAGIC_REVOKE, ADAPTER_MAGIC_LEN);
+    if (st == IG_OK)
+        st = buf_append(out, origin, ADAPTER_ORIGIN_BYTES);
+    if (st == IG_OK)
+        st = buf_append(out, head, sizeof head);
+    for (size_t i = 0; i < 3 && st == IG_OK; i++)
+        st = append_id(out, ids[i], RT_TOKEN_ID_MAX + 1);
+    return st == IG_OK ? IG_OK : status_errf(err, st, "message too large");
+}
+
+/* Reads one length-prefixed token id at *p (*n bytes left) into out. */
+static bool take_id(const unsigned char **p, size_t *n, char out[RT_TOKEN_ID_MAX + 1])
+{
+    if (*n < 1)
+        return false;
+    size_t len = (*p)[0];
+    if (len > *n - 1 || !token_id_ok((const char *)*p + 1, len))
+        return false;
+    memcpy(out, *p + 1, len);
+    out[len] = '\0';
+    *p += 1 + len;
+    *n -= 1 + len;
+    return true;
+}
+
+static ig_status decode_revoke(const char *p, size_t n, adapter_msg *out, ig_err *err)
+{
+    size_t fixed = ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES + 1 + 8;
+    if (n < fixed)
+        return status_errf(err, IG_EINVAL, "revocation too short (%zu bytes)", n);
+    const unsigned char *u = (const unsigned char *)p + ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES;
+    rt_revoke *r = &out->revoke;
+    if ((u[0] & ~REVOKE_ALL) != 0)
+        return status_errf(err, IG_EINVAL, "unknown revocation flags");
+    r->all = (u[0] & REVOKE_ALL) != 0;
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++)
+        id = id << 8 | u[1 + i];
+    if (id == 0 || id > INT64_MAX)
+        return status_errf(err, IG_EINVAL, "bad user id");
+    r->user_id = (int64_t)id;
+    const unsigned char *q = u + 9;
+    size_t left = n - fixed;
+    if (!take_id(&q, &left, r->family) || !take_id(&q, &left, r->keep_family) || !take_id(&q, &left, r->jti))
+        return status_errf(err, IG_EINVAL, "bad token id");
+    if (left != 0)
+        return status_errf(err, IG_EINVAL, "%zu bytes after the revocation", left);
+    out->kind = ADAPTER_REVOKE;
+    out->origin = (const unsigned char *)p + ADAPTER_MAGIC_LEN;
+    return IG_OK;
+}
+
 ig_status adapter_decode(const char *p, size_t n, adapter_msg *out, ig_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (n >= ADAPTER_MAGIC_LEN && memcmp(p, ADAPTER_MAGIC_REVOKE, ADAPTER_MAGIC_LEN) == 0) {
+        ig_status st = decode_revoke(p, n, out, err);
+        if (st != IG_OK)
+            memset(out, 0, sizeof *out);
+        return st;
+    }
     if (n < HEAD_LEN)
         return status_errf(err, IG_EINVAL, "message too short (%zu bytes)", n);
     if (memcmp(p, ADAPTER_MAGIC, ADAPTER_MAGIC_LEN) != 0)
-        return status_errf(err, IG_EINVAL, "not an " ADAPTER_MAGIC " message");
+        return status_errf(err, IG_EINVAL, "not an " ADAPTER_MAGIC " or " ADAPTER_MAGIC_REVOKE " message");
     size_t rl = (unsigned char)p[HEAD_LEN - 1];
     if (rl > n - HEAD_LEN)
         return status_errf(err, IG_EINVAL, "room truncated");
@@ -87,6 +179,7 @@ ig_status adapter_decode(const char *p, size_t n, adapter_msg *out, ig_err *err)
     ig_status st = check_packet(room + rl, n - HEAD_LEN - rl, err);
     if (st != IG_OK)
         return st;
+    out->kind = ADAPTER_EMIT;
     out->origin = (const unsigned char *)p + ADAPTER_MAGIC_LEN;
     out->room = room;
     out->room_len = rl;
@@ -352,7 +445,7 @@ static void on_published(redisAsyncContext *ac, void *r, void *arg)
 /* A message from the channel: other instances' emits go to this instance's members. */
 static void deliver(adapter *a, const char *p, size_t n)
 {
-    /* this instance's own emits come back too: they reached the local members already */
+    /* this instance's own messages come back too: they reached the local members already */
     if (n >= HEAD_LEN && memcmp(p + ADAPTER_MAGIC_LEN, a->origin, ADAPTER_ORIGIN_BYTES) == 0)
         return;
     adapter_msg m;
@@ -361,7 +454,10 @@ static void deliver(adapter *a, const char *p, size_t n)
         log_printf(a->log, IG_LOG_WARN, "redis_sio_message_dropped", "%s: %s", a->channel, err.msg);
         return;
     }
-    rt_deliver_room(a->rt, m.room, m.room_len, m.pkt, m.pkt_len);
+    if (m.kind == ADAPTER_REVOKE)
+        rt_disconnect_revoked(a->rt, &m.revoke);
+    else
+        rt_deliver_room(a->rt, m.room, m.room_len, m.pkt, m.pkt_len);
 }
 
 static bool reply_is(const redisReply *r, const char *s, size_t n)
@@ -494,29 +590,53 @@ static void on_timer(uv_timer_t *t)
     }
 }
 
-/* rt_relay_fn: publishes a room emit of this instance for the others. */
-static void relay(void *arg, const char *room, size_t room_len, const char *pkt, size_t n)
+/* Publishes an encoded message (encoded: the encoder's outcome) for the other instances. */
+static void publish(adapter *a, const ig_buf *b, ig_status encoded, const ig_err *why)
 {
-    adapter *a = arg;
     conn *c = &a->pub;
-    if (c->state != C_READY)
-        return; /* Redis is away: the local members had it, the others miss it */
-    ig_buf b;
-    buf_init(&b, HEAD_LEN + ROOMS_NAME_MAX + ADAPTER_PACKET_MAX);
-    ig_err err = {0};
-    if (adapter_encode(&b, a->origin, room, room_len, pkt, n, &err) != IG_OK) {
-        log_printf(a->log, IG_LOG_WARN, "redis_sio_publish_skipped", "%s", err.msg);
-    } else if (c->backlog + b.len > ADAPTER_MAX_BACKLOG) {
+    if (encoded != IG_OK) {
+        log_printf(a->log, IG_LOG_WARN, "redis_sio_publish_skipped", "%s", why->msg);
+    } else if (c->backlog + b->len > ADAPTER_MAX_BACKLOG) {
         if (!c->congested)
             log_printf(a->log, IG_LOG_WARN, "redis_sio_publish_dropped",
                        "Redis does not keep up: room emits reach this instance's clients only");
         c->congested = true;
     } else {
-        const char *argv[] = {"PUBLISH", a->channel, b.p};
-        size_t lens[] = {7, strlen(a->channel), b.len};
-        if (queue(c->ac, on_published, (void *)(uintptr_t)b.len, 3, argv, lens))
-            c->backlog += b.len;
+        const char *argv[] = {"PUBLISH", a->channel, b->p};
+        size_t lens[] = {7, strlen(a->channel), b->len};
+        if (queue(c->ac, on_published, (void *)(uintptr_t)b->len, 3, argv, lens))
+            c->backlog += b->len;
     }
+}
+
+/* rt_relay_fn: publishes a room emit of this instance for the others. */
+static void relay(void *arg, const char *room, size_t room_len, const char *pkt, size_t n)
+{
+    adapter *a = arg;
+    if (a->pub.state != C_READY)
+        return; /* Redis is away: the local members had it, the others miss it */
+    ig_buf b;
+    buf_init(&b, HEAD_LEN + ROOMS_NAME_MAX + ADAPTER_PACKET_MAX);
+    ig_err err = {0};
+    ig_status st = adapter_encode(&b, a->origin, room, room_len, pkt, n, &err);
+    publish(a, &b, st, &err);
+    buf_free(&b);
+}
+
+/* rt_revoke_relay_fn: publishes a revocation of this instance for the others. */
+static void relay_revoke(void *arg, const rt_revoke *r)
+{
+    adapter *a = arg;
+    if (a->pub.state != C_READY) {
+        log_printf(a->log, IG_LOG_WARN, "redis_sio_revoke_dropped",
+                   "Redis is away: sockets of user %lld stay open on the other instances", (long long)r->user_id);
+        return;
+    }
+    ig_buf b;
+    buf_init(&b, REVOKE_MAX);
+    ig_err err = {0};
+    ig_status st = adapter_encode_revoke(&b, a->origin, r, &err);
+    publish(a, &b, st, &err);
     buf_free(&b);
 }
 
@@ -548,6 +668,7 @@ ig_status adapter_start(uv_loop_t *loop, rt_server *rt, const char *redis_url, c
     conn_init(a, &a->sub, "subscriber", true);
     conn_init(a, &a->pub, "publisher", false);
     rt_set_relay(rt, relay, a);
+    rt_set_revoke_relay(rt, relay_revoke, a);
     redial(&a->sub);
     redial(&a->pub);
     *out = a;
@@ -569,6 +690,7 @@ void adapter_stop(adapter *a)
         return;
     a->stopping = true;
     rt_set_relay(a->rt, NULL, NULL);
+    rt_set_revoke_relay(a->rt, NULL, NULL);
     conn_stop(&a->sub);
     conn_stop(&a->pub);
 }
@@ -643,6 +765,25 @@ static void pub_outcome(adapter_pub *p, ig_status st, const ig_err *why)
                  json_pack("{s:s}", "message", "events of this process reach clients again"));
 }
 
+static ig_status pub_send(adapter_pub *p, const ig_buf *msg, ig_err *err)
+{
+    ig_err why = {0};
+    ig_status st = redis_publish(p->pool, p->channel, msg->p, msg->len, &why);
+    pub_outcome(p, st, &why);
+    return st == IG_OK ? IG_OK : status_errf(err, st, "%s", why.msg);
+}
+
+ig_status adapter_pub_revoke(adapter_pub *p, const rt_revoke *r, ig_err *err)
+{
+    ig_buf msg;
+    buf_init(&msg, REVOKE_MAX);
+    ig_status st = adapter_encode_revoke(&msg, p->origin, r, err);
+    if (st == IG_OK)
+        st = pub_send(p, &msg, err);
+    buf_free(&msg);
+    return st;
+}
+
 ig_status adapter_pub_emit_user(adapter_pub *p, int64_t user_id, const char *event, const json_t *data, ig_err *err)
 {
     char room[64];
@@ -656,13 +797,8 @@ ig_status adapter_pub_emit_user(adapter_pub *p, int64_t user_id, const char *eve
         goto out;
     }
     st = adapter_encode(&msg, p->origin, room, strlen(room), pkt.p, pkt.len, err);
-    if (st != IG_OK)
-        goto out;
-    ig_err why = {0};
-    st = redis_publish(p->pool, p->channel, msg.p, msg.len, &why);
-    pub_outcome(p, st, &why);
-    if (st != IG_OK)
-        status_errf(err, st, "%s", why.msg);
+    if (st == IG_OK)
+        st = pub_send(p, &msg, err);
 out:
     buf_free(&pkt);
     buf_free(&msg);

@@ -15,6 +15,16 @@
  *   packet      the rest, 3..ADAPTER_PACKET_MAX bytes: the Engine.IO text packet each member is
  *               sent, "4" + a Socket.IO EVENT of the default namespace without ack id ("42[...]")
  *
+ * A revocation (rt_revoke_async: the sockets of a revoked token go on every instance) is a message
+ * of its own kind, told by its magic:
+ *
+ *   "IGR1"      magic and format version, 4 bytes
+ *   origin      as above
+ *   flags       1 byte: 1 = every session of the user, no other bit set
+ *   user id     8 bytes, big-endian, > 0
+ *   family, keep_family, jti    each: 1 length byte, 0..RT_TOKEN_ID_MAX, then that many lowercase
+ *               hexadecimal digits; nothing after the last
+ *
  * Room emits carry JSON only (rt_emit_room), so a message never has binary attachments. Messages
  * are checked before delivery as sockets' input would be: a malformed one, or one holding another
  * kind of packet, is dropped with a log line. Pub/sub channels ignore Redis database numbers, so
@@ -41,6 +51,7 @@
 #include "realtime/server.h"
 
 #define ADAPTER_MAGIC "IGS1"
+#define ADAPTER_MAGIC_REVOKE "IGR1"
 #define ADAPTER_MAGIC_LEN 4
 #define ADAPTER_ORIGIN_BYTES 16
 #define ADAPTER_PACKET_MAX (4u << 20)      /* bytes of one relayed packet */
@@ -52,21 +63,29 @@
 #define ADAPTER_MAX_BACKLOG (32u << 20)    /* bytes published that Redis has not answered; more are dropped */
 #define ADAPTER_PUBLISH_TIMEOUT_MS 2000    /* a worker's publish, connecting included */
 
+typedef enum adapter_kind { ADAPTER_EMIT, ADAPTER_REVOKE } adapter_kind;
+
 /* One decoded message: views into the bytes given to adapter_decode, valid while they are. */
 typedef struct adapter_msg {
+    adapter_kind kind;
     const unsigned char *origin; /* ADAPTER_ORIGIN_BYTES */
-    const char *room;
+    const char *room;            /* ADAPTER_EMIT: room and packet */
     size_t room_len;
     const char *pkt;
     size_t pkt_len;
+    rt_revoke revoke;            /* ADAPTER_REVOKE (a copy) */
 } adapter_msg;
 
 /* Appends one message to out. IG_EINVAL for a room or packet outside the format (as above, packet
  * checked by its length and leading "42" only), IG_ETOOBIG past out's cap. */
 ig_status adapter_encode(ig_buf *out, const unsigned char *origin, const char *room, size_t room_len,
                          const char *pkt, size_t pkt_len, ig_err *err);
-/* Decodes the n bytes at p (anything: they come from Redis) and checks the packet is one EVENT as
- * described above (valid JSON and UTF-8, no record separator). IG_EINVAL with the reason. */
+/* Appends one revocation message to out. IG_EINVAL for a user id <= 0 or an id that is not
+ * lowercase hex, IG_ETOOBIG past out's cap. */
+ig_status adapter_encode_revoke(ig_buf *out, const unsigned char *origin, const rt_revoke *r, ig_err *err);
+/* Decodes the n bytes at p (anything: they come from Redis), of either kind; for an emit it checks
+ * the packet is one EVENT as described above (valid JSON and UTF-8, no record separator). IG_EINVAL
+ * with the reason. */
 ig_status adapter_decode(const char *p, size_t n, adapter_msg *out, ig_err *err);
 /* The channel of a Redis database: ADAPTER_CHANNEL_PREFIX "<db>#/". */
 void adapter_channel(int db, char out[ADAPTER_CHANNEL_MAX]);
@@ -98,5 +117,7 @@ void adapter_pub_close(adapter_pub *p);
  * blocks up to about ADAPTER_PUBLISH_TIMEOUT_MS. IG_EUNAVAIL while Redis cannot be reached (the
  * outage is logged once), IG_ENOMEM, IG_ETOOBIG for a packet past ADAPTER_PACKET_MAX. Any thread. */
 ig_status adapter_pub_emit_user(adapter_pub *p, int64_t user_id, const char *event, const json_t *data, ig_err *err);
+/* Publishes a revocation for every instance (r borrowed); errors as adapter_pub_emit_user. */
+ig_status adapter_pub_revoke(adapter_pub *p, const rt_revoke *r, ig_err *err);
 
 #endif

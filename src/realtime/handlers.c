@@ -74,6 +74,8 @@ typedef struct auth_job {
     ig_status st;
     auth_fail why;
     int64_t user_id;
+    char jti[TOKEN_ID_HEX + 1];    /* kept on the socket: a revocation finds it by them */
+    char family[TOKEN_ID_HEX + 1];
     ig_err err;
     size_t n;
     char token[];
@@ -91,8 +93,11 @@ static void auth_work(uv_work_t *w)
     auth_job *j = w->data;
     auth_identity id;
     j->st = auth_authenticate(j->h->auth, j->token, j->n, &id, &j->why, &j->err);
-    if (j->st == IG_OK)
+    if (j->st == IG_OK) {
         j->user_id = id.user.id;
+        memcpy(j->jti, id.claims.jti, sizeof j->jti);
+        memcpy(j->family, id.claims.family, sizeof j->family);
+    }
 }
 
 static void auth_done(uv_work_t *w, int status)
@@ -104,6 +109,7 @@ static void auth_done(uv_work_t *w, int status)
             log_printf(j->h->log, IG_LOG_ERROR, "rt_auth_failed", "%s", j->err.msg);
         refuse(s);
     } else {
+        rt_socket_set_token(s, j->jti, j->family);
         rt_connect_accept(s, j->user_id);
         json_t *d = json_pack("{s:s, s:I}", "message", msg(s, M_CONNECTED), "user_id", (json_int_t)j->user_id);
         rt_socket_emit(s, "connected", d);
@@ -289,6 +295,25 @@ void handlers_resume_status_publish(void *arg, int64_t user_id, int64_t resume_i
     if (d != NULL)
         adapter_pub_emit_user(arg, user_id, "resume_status", d, NULL); /* an outage is logged there */
     json_decref(d);
+}
+
+/* ---- revocations ---- */
+
+static void to_rt_revoke(const auth_revoked *r, rt_revoke *out)
+{
+    memset(out, 0, sizeof *out);
+    out->user_id = r->user_id;
+    out->all = r->all_sessions;
+    snprintf(out->family, sizeof out->family, "%s", r->family ? r->family : "");
+    snprintf(out->keep_family, sizeof out->keep_family, "%s", r->keep_family ? r->keep_family : "");
+    snprintf(out->jti, sizeof out->jti, "%s", r->jti ? r->jti : "");
+}
+
+void handlers_revoked(void *arg, const auth_revoked *r)
+{
+    rt_revoke rv;
+    to_rt_revoke(r, &rv);
+    rt_revoke_async(arg, &rv);
 }
 
 ig_status handlers_register(handlers_ctx *h, rt_server *rt, ig_err *err)

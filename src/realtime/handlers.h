@@ -50,4 +50,9 @@ void handlers_resume_status(void *arg, int64_t user_id, int64_t resume_id, const
 void handlers_resume_status_publish(void *arg, int64_t user_id, int64_t resume_id, const char *status,
                                     double confidence);
 
+/* An auth_revoke_fn (services/auth.h) with arg the rt_server: the sockets that authenticated with
+ * the revoked tokens are disconnected, on this instance and, through the adapter, on the others.
+ * Any thread. */
+void handlers_revoked(void *arg, const auth_revoked *r);
+
 #endif

@@ -48,6 +48,8 @@ struct rt_socket {
     int refs;                   /* holders besides the session itself */
     int inflight;
     int64_t user_id;
+    char jti[RT_TOKEN_ID_MAX + 1];    /* of the token it authenticated with ("" unknown) */
+    char family[RT_TOKEN_ID_MAX + 1];
     uint64_t created_ms, probe_ms, window_ms;
     uint32_t window_events;
     uv_timer_t timer;           /* the heartbeat */
@@ -76,6 +78,7 @@ typedef struct async_msg {
     char *room;
     char *pkt; /* an encoded Engine.IO packet */
     size_t n;
+    rt_revoke *revoke; /* instead of the three above: a revocation */
 } async_msg;
 
 struct rt_server {
@@ -97,6 +100,8 @@ struct rt_server {
     void *auth_arg;
     rt_relay_fn relay;
     void *relay_arg;
+    rt_revoke_relay_fn revoke_relay;
+    void *revoke_relay_arg;
     bool shutting_down;
     unsigned char key[crypto_shorthash_KEYBYTES];
     uv_async_t async;
@@ -1163,6 +1168,32 @@ size_t rt_emit_user(rt_server *rt, int64_t user_id, const char *event, const jso
     return rt_emit_room(rt, room, event, data);
 }
 
+static void async_msg_free(async_msg *m)
+{
+    free(m->pkt);
+    free(m->room);
+    free(m->revoke);
+    free(m);
+}
+
+/* Queues m for the loop; frees it instead after rt_shutdown. */
+static void async_push(rt_server *rt, async_msg *m)
+{
+    uv_mutex_lock(&rt->amu);
+    bool closed = rt->async_closed;
+    if (!closed) {
+        if (rt->atail)
+            rt->atail->next = m;
+        else
+            rt->ahead = m;
+        rt->atail = m;
+        uv_async_send(&rt->async);
+    }
+    uv_mutex_unlock(&rt->amu);
+    if (closed)
+        async_msg_free(m);
+}
+
 void rt_emit_room_async(rt_server *rt, const char *room, const char *event, const json_t *data)
 {
     ig_buf b;
@@ -1176,22 +1207,7 @@ void rt_emit_room_async(rt_server *rt, const char *room, const char *event, cons
         return;
     }
     m->pkt = buf_steal(&b, &m->n);
-    uv_mutex_lock(&rt->amu);
-    bool closed = rt->async_closed;
-    if (!closed) {
-        if (rt->atail)
-            rt->atail->next = m;
-        else
-            rt->ahead = m;
-        rt->atail = m;
-        uv_async_send(&rt->async);
-    }
-    uv_mutex_unlock(&rt->amu);
-    if (closed) {
-        free(m->pkt);
-        free(m->room);
-        free(m);
-    }
+    async_push(rt, m);
 }
 
 void rt_emit_user_async(rt_server *rt, int64_t user_id, const char *event, const json_t *data)
@@ -1210,13 +1226,71 @@ static void on_async(uv_async_t *a)
     uv_mutex_unlock(&rt->amu);
     while (m) {
         async_msg *next = m->next;
-        if (!rt->shutting_down)
+        if (!rt->shutting_down && m->revoke != NULL) {
+            rt_disconnect_revoked(rt, m->revoke);
+            if (rt->revoke_relay != NULL)
+                rt->revoke_relay(rt->revoke_relay_arg, m->revoke);
+        } else if (!rt->shutting_down) {
             emit_encoded(rt, m->room, m->pkt, m->n);
-        free(m->pkt);
-        free(m->room);
-        free(m);
+        }
+        async_msg_free(m);
         m = next;
     }
+}
+
+/* ---- revocations ---- */
+
+void rt_socket_set_token(rt_socket *s, const char *jti, const char *family)
+{
+    size_t nj = strnlen(jti, RT_TOKEN_ID_MAX + 1), nf = strnlen(family, RT_TOKEN_ID_MAX + 1);
+    snprintf(s->jti, sizeof s->jti, "%s", nj <= RT_TOKEN_ID_MAX ? jti : "");
+    snprintf(s->family, sizeof s->family, "%s", nf <= RT_TOKEN_ID_MAX ? family : "");
+}
+
+static bool revoked(const rt_socket *s, const rt_revoke *r)
+{
+    if (!rt_socket_open(s) || s->user_id != r->user_id)
+        return false;
+    if (r->all)
+        return true;
+    if (r->keep_family[0] != '\0')
+        return strcmp(s->family, r->keep_family) != 0;
+    return (r->family[0] != '\0' && strcmp(s->family, r->family) == 0) ||
+           (r->jti[0] != '\0' && strcmp(s->jti, r->jti) == 0);
+}
+
+size_t rt_disconnect_revoked(rt_server *rt, const rt_revoke *r)
+{
+    size_t k = 0;
+    /* the list changes as sessions close: start over after each one */
+    for (rt_socket *s = rt->all; s != NULL;) {
+        if (!revoked(s, r)) {
+            s = s->next;
+            continue;
+        }
+        send_sio(s, SIO_DISCONNECT, -1, NULL);
+        session_close(s, "token revoked", IG_LOG_INFO);
+        k++;
+        s = rt->all;
+    }
+    return k;
+}
+
+void rt_revoke_async(rt_server *rt, const rt_revoke *r)
+{
+    async_msg *m = calloc(1, sizeof *m);
+    if (m == NULL || (m->revoke = malloc(sizeof *m->revoke)) == NULL) {
+        free(m);
+        return;
+    }
+    *m->revoke = *r;
+    async_push(rt, m);
+}
+
+void rt_set_revoke_relay(rt_server *rt, rt_revoke_relay_fn fn, void *arg)
+{
+    rt->revoke_relay = fn;
+    rt->revoke_relay_arg = arg;
 }
 
 /* ---- the server ---- */
@@ -1269,9 +1343,7 @@ void rt_free(rt_server *rt)
         return;
     for (async_msg *m = rt->ahead; m;) {
         async_msg *next = m->next;
-        free(m->pkt);
-        free(m->room);
-        free(m);
+        async_msg_free(m);
         m = next;
     }
     for (size_t i = 0; i < rt->nhandlers; i++)

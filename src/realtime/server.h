@@ -60,6 +60,7 @@
 #define RT_MAX_ATTACHMENTS 16          /* binary attachments of one packet */
 #define RT_CONNECT_TIMEOUT_MS 45000    /* a session that never connects a socket is closed */
 #define RT_USER_ROOM_PREFIX "user:"    /* every connected socket is in "user:<user id>" */
+#define RT_TOKEN_ID_MAX 32             /* bytes of a token id (jti, family) a socket keeps */
 
 typedef struct rt_server rt_server;
 typedef struct rt_socket rt_socket;
@@ -123,6 +124,31 @@ void rt_connect_accept(rt_socket *s, int64_t user_id);
  * borrowed). The session stays open for another try until RT_CONNECT_TIMEOUT_MS. */
 void rt_connect_refuse(rt_socket *s, const json_t *data);
 
+/* Before rt_connect_accept: the access token the socket authenticated with, its jti and refresh
+ * family (NUL-terminated; longer than RT_TOKEN_ID_MAX: kept empty), so that rt_disconnect_revoked
+ * can find the socket when that token is revoked. */
+void rt_socket_set_token(rt_socket *s, const char *jti, const char *family);
+
+/* ---- revocations ---- */
+
+/* Tokens revoked after sockets authenticated with them: every connected socket of user_id whose
+ * token matches goes. all: every socket of the user; else keep_family non-empty: every socket of
+ * another family; else a socket whose family is family or whose jti is jti (empty: no match). */
+typedef struct rt_revoke {
+    int64_t user_id;
+    bool all;
+    char family[RT_TOKEN_ID_MAX + 1];
+    char keep_family[RT_TOKEN_ID_MAX + 1];
+    char jti[RT_TOKEN_ID_MAX + 1];
+} rt_revoke;
+
+/* Disconnects this process's matching sockets (DISCONNECT packet, then the session closes);
+ * returns how many. Loop thread. */
+size_t rt_disconnect_revoked(rt_server *rt, const rt_revoke *r);
+/* The same from any thread (r copied), queued to the loop, where the revocation is also handed to
+ * the revoke relay for the other instances. Dropped after rt_shutdown. */
+void rt_revoke_async(rt_server *rt, const rt_revoke *r);
+
 /* ---- sockets ---- */
 
 int64_t rt_socket_user(const rt_socket *s);
@@ -179,6 +205,10 @@ void rt_emit_user_async(rt_server *rt, int64_t user_id, const char *event, const
 typedef void (*rt_relay_fn)(void *arg, const char *room, size_t room_len, const char *pkt, size_t n);
 /* Installs the relay (NULL: none). Loop thread. */
 void rt_set_relay(rt_server *rt, rt_relay_fn fn, void *arg);
+/* Sees every revocation rt_revoke_async brings to the loop (borrowed during the call). */
+typedef void (*rt_revoke_relay_fn)(void *arg, const rt_revoke *r);
+/* Installs the revoke relay (NULL: none). Loop thread. */
+void rt_set_revoke_relay(rt_server *rt, rt_revoke_relay_fn fn, void *arg);
 /* Sends pkt (an encoded Engine.IO text packet, as a relay sees it; borrowed) to this process's
  * members of the room, without relaying it; how many it reached. Loop thread. */
 size_t rt_deliver_room(rt_server *rt, const char *room, size_t room_len, const char *pkt, size_t n);

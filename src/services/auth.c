@@ -38,6 +38,18 @@ void auth_use_redis(auth_service *svc, redis_pool *redis)
     svc->rev.redis = redis;
 }
 
+void auth_set_revoke_listener(auth_service *svc, auth_revoke_fn fn, void *arg)
+{
+    svc->on_revoke = fn;
+    svc->on_revoke_arg = arg;
+}
+
+void auth_notify_revoked(const auth_service *svc, const auth_revoked *r)
+{
+    if (svc->on_revoke != NULL)
+        svc->on_revoke(svc->on_revoke_arg, r);
+}
+
 void auth_tokens_free(auth_tokens *t)
 {
     free(t->access_token);
@@ -173,8 +185,11 @@ ig_status auth_refresh(const auth_service *svc, const char *refresh, size_t len,
     if (st != IG_OK)
         return st;
     st = issue_pair(svc, &u, c.family, false, c.jti, tokens, err);
-    if (st == IG_EAUTH)
+    if (st == IG_EAUTH) {
+        /* a replayed refresh token revoked its family (or found it over): its sockets go too */
         *why = AUTH_FAIL_REVOKED;
+        auth_notify_revoked(svc, &(auth_revoked){.user_id = u.id, .family = c.family});
+    }
     return st;
 }
 
@@ -215,6 +230,9 @@ ig_status auth_logout(const auth_service *svc, const auth_identity *id, ig_err *
     ig_status st = revocation_jti_revoke(&svc->rev, id->claims.jti, id->claims.exp, err);
     if (st == IG_OK)
         st = revocation_family_revoke(&svc->rev, id->claims.family, err);
+    if (st == IG_OK)
+        auth_notify_revoked(svc, &(auth_revoked){.user_id = id->user.id, .family = id->claims.family,
+                                                 .jti = id->claims.jti});
     return st;
 }
 
@@ -235,6 +253,8 @@ ig_status auth_change_password(const auth_service *svc, const auth_identity *id,
         st = store_user_set_password(svc->store, id->user.id, hash, err);
     if (st == IG_OK)
         st = revocation_revoke_user(&svc->rev, id->user.id, id->claims.family, err);
+    if (st == IG_OK)
+        auth_notify_revoked(svc, &(auth_revoked){.user_id = id->user.id, .keep_family = id->claims.family});
     sodium_memzero(hash, sizeof hash);
     return st;
 }
@@ -254,7 +274,10 @@ ig_status auth_delete_account(const auth_service *svc, const auth_identity *id, 
 {
     if (password_verify(id->user.password_hash, password, pwlen, NULL) != IG_OK)
         return status_errf(err, IG_EAUTH, "password is wrong");
-    return revocation_delete_user(&svc->rev, id->user.id, err);
+    ig_status st = revocation_delete_user(&svc->rev, id->user.id, err);
+    if (st == IG_OK)
+        auth_notify_revoked(svc, &(auth_revoked){.user_id = id->user.id, .all_sessions = true});
+    return st;
 }
 
 void auth_iso8601(int64_t t, char *out, size_t cap)

@@ -17,6 +17,20 @@
 #include "services/token_cache.h"
 #include "store/store.h"
 
+/* What a revocation ended, for the sockets still open with those tokens: every session of user_id
+ * (all_sessions), or every one but keep_family, or the family and the access token jti (either may
+ * be NULL). Strings borrowed during the call. */
+typedef struct auth_revoked {
+    int64_t user_id;
+    const char *family;
+    const char *keep_family;
+    const char *jti;
+    bool all_sessions;
+} auth_revoked;
+
+/* Told of every successful revocation, on the thread that made it (a worker thread). */
+typedef void (*auth_revoke_fn)(void *arg, const auth_revoked *r);
+
 typedef struct auth_service {
     ig_store *store;                  /* borrowed */
     revocation rev;                   /* sessions and revoked tokens: the store, or Redis */
@@ -25,6 +39,8 @@ typedef struct auth_service {
     long access_ttl, refresh_ttl;     /* seconds */
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified against when the email is unknown */
     token_cache *verified;            /* owned; internally locked: access tokens already verified */
+    auth_revoke_fn on_revoke;         /* NULL: nobody listens */
+    void *on_revoke_arg;
 } auth_service;
 
 /* Why an authentication failed, so the API can say so in the user's language. */
@@ -59,6 +75,11 @@ void auth_service_wipe(auth_service *svc);
 /* Keeps sessions and revoked tokens in redis (borrowed; must outlive svc) instead of the store, so
  * every instance sharing that Redis sees them. Call before serving. */
 void auth_use_redis(auth_service *svc, redis_pool *redis);
+/* Installs the revocation listener (fn NULL: none): logout, password change, account deletion and
+ * a replayed refresh token tell it what they revoked. Call before serving. */
+void auth_set_revoke_listener(auth_service *svc, auth_revoke_fn fn, void *arg);
+/* Tells the listener, if any, that r was revoked elsewhere (an account deactivated by the CLI). */
+void auth_notify_revoked(const auth_service *svc, const auth_revoked *r);
 void auth_tokens_free(auth_tokens *t);
 
 /* Lower-cases and trims an email into out (cap bytes); false when it is not a plausible address. */

@@ -1,13 +1,15 @@
 /* Tests for realtime/adapter: the channel message's round trip (EN and ZH events, the longest room),
  * what decoding refuses (short, foreign, truncated, bad rooms, packets that are not one plain event
  * of the default namespace, damaged JSON and UTF-8, record separators), what encoding refuses, the
- * channel names, and the worker's publisher while Redis cannot be reached. */
+ * channel names, and the worker's publisher while Redis cannot be reached; revocation messages:
+ * their round trip and what decoding and encoding refuse. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -237,6 +239,135 @@ static void test_encode_refuses(void **state)
     buf_free(&msg);
 }
 
+static const char FAM[] = "0123456789abcdef0123456789abcdef";
+static const char JTI[] = "fedcba9876543210fedcba9876543210";
+
+static void revoke_round_trip(const rt_revoke *r, size_t want_len)
+{
+    ig_buf b;
+    buf_init(&b, 1024);
+    ig_err err = {0};
+    assert_int_equal(adapter_encode_revoke(&b, ORIGIN, r, &err), IG_OK);
+    assert_int_equal(b.len, want_len);
+    assert_memory_equal(b.p, ADAPTER_MAGIC_REVOKE, ADAPTER_MAGIC_LEN);
+    adapter_msg m;
+    assert_int_equal(adapter_decode(b.p, b.len, &m, &err), IG_OK);
+    assert_int_equal(m.kind, ADAPTER_REVOKE);
+    assert_memory_equal(m.origin, ORIGIN, ADAPTER_ORIGIN_BYTES);
+    assert_null(m.room);
+    assert_null(m.pkt);
+    assert_int_equal(m.revoke.user_id, r->user_id);
+    assert_int_equal(m.revoke.all, r->all);
+    assert_string_equal(m.revoke.family, r->family);
+    assert_string_equal(m.revoke.keep_family, r->keep_family);
+    assert_string_equal(m.revoke.jti, r->jti);
+    buf_free(&b);
+}
+
+static void test_revoke_round_trip(void **state)
+{
+    (void)state;
+    size_t fixed = ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES + 1 + 8 + 3;
+    rt_revoke logout = {.user_id = 7};
+    memcpy(logout.family, FAM, sizeof FAM);
+    memcpy(logout.jti, JTI, sizeof JTI);
+    revoke_round_trip(&logout, fixed + 64);
+    rt_revoke others = {.user_id = INT64_MAX};
+    memcpy(others.keep_family, FAM, sizeof FAM);
+    revoke_round_trip(&others, fixed + 32);
+    rt_revoke all = {.user_id = 1, .all = true};
+    revoke_round_trip(&all, fixed);
+    /* an emit still decodes as one, with its kind */
+    ig_buf pkt, msg;
+    packet(&pkt, "resume_status", json_pack("{s:s}", "status", "完成"));
+    encode_ok(&msg, "user:7", 6, &pkt);
+    adapter_msg m;
+    assert_int_equal(adapter_decode(msg.p, msg.len, &m, NULL), IG_OK);
+    assert_int_equal(m.kind, ADAPTER_EMIT);
+    buf_free(&pkt);
+    buf_free(&msg);
+}
+
+/* The bytes of a revocation for user 7 of family FAM, then edited by the test. */
+static void revoke_raw(ig_buf *b)
+{
+    rt_revoke r = {.user_id = 7};
+    memcpy(r.family, FAM, sizeof FAM);
+    buf_init(b, 1024);
+    assert_int_equal(adapter_encode_revoke(b, ORIGIN, &r, NULL), IG_OK);
+}
+
+static void revoke_bad(ig_buf *b, const char *why)
+{
+    adapter_msg m;
+    ig_err err = {0};
+    if (adapter_decode(b->p, b->len, &m, &err) != IG_EINVAL)
+        fail_msg("%s: decoded", why);
+    assert_true(err.msg[0] != '\0');
+    assert_int_equal(m.revoke.user_id, 0);
+    assert_null(m.origin);
+    buf_free(b);
+}
+
+static void test_revoke_decode_refuses(void **state)
+{
+    (void)state;
+    size_t flags = ADAPTER_MAGIC_LEN + ADAPTER_ORIGIN_BYTES, fam = flags + 9;
+    ig_buf b;
+    revoke_raw(&b);
+    b.len = flags + 5;
+    revoke_bad(&b, "short");
+    revoke_raw(&b);
+    b.p[flags] = 2;
+    revoke_bad(&b, "unknown flag");
+    revoke_raw(&b);
+    memset(b.p + flags + 1, 0, 8);
+    revoke_bad(&b, "user 0");
+    revoke_raw(&b);
+    b.p[flags + 1] = (char)0x80;
+    revoke_bad(&b, "negative user");
+    revoke_raw(&b);
+    b.p[fam + 1] = 'A';
+    revoke_bad(&b, "upper-case hex");
+    revoke_raw(&b);
+    b.p[fam + 5] = '\0';
+    revoke_bad(&b, "NUL in an id");
+    revoke_raw(&b);
+    b.p[fam] = 33;
+    revoke_bad(&b, "id too long");
+    revoke_raw(&b);
+    b.len--;
+    revoke_bad(&b, "truncated");
+    revoke_raw(&b);
+    assert_int_equal(buf_append(&b, "0", 1), IG_OK);
+    revoke_bad(&b, "trailing byte");
+    revoke_raw(&b);
+    b.p[3] = '2';
+    revoke_bad(&b, "unknown version");
+}
+
+static void test_revoke_encode_refuses(void **state)
+{
+    (void)state;
+    ig_buf b;
+    buf_init(&b, 1024);
+    ig_err err = {0};
+    rt_revoke r = {.user_id = 0};
+    assert_int_equal(adapter_encode_revoke(&b, ORIGIN, &r, &err), IG_EINVAL);
+    r.user_id = 3;
+    snprintf(r.jti, sizeof r.jti, "%s", "认证");
+    assert_int_equal(adapter_encode_revoke(&b, ORIGIN, &r, &err), IG_EINVAL);
+    snprintf(r.jti, sizeof r.jti, "%s", "ABCDEF");
+    assert_int_equal(adapter_encode_revoke(&b, ORIGIN, &r, &err), IG_EINVAL);
+    assert_int_equal(b.len, 0);
+    ig_buf small;
+    buf_init(&small, 10);
+    r.jti[0] = '\0';
+    assert_int_equal(adapter_encode_revoke(&small, ORIGIN, &r, &err), IG_ETOOBIG);
+    buf_free(&small);
+    buf_free(&b);
+}
+
 static void test_channel(void **state)
 {
     (void)state;
@@ -264,6 +395,9 @@ static void test_publisher_without_redis(void **state)
         assert_int_equal(adapter_pub_emit_user(p, 7, "resume_status", d, &err), IG_EUNAVAIL);
         assert_true(err.msg[0] != '\0');
     }
+    err = (ig_err){0};
+    assert_int_equal(adapter_pub_revoke(p, &(rt_revoke){.user_id = 7, .all = true}, &err), IG_EUNAVAIL);
+    assert_true(err.msg[0] != '\0');
     json_decref(d);
     adapter_pub_close(p);
     adapter_pub_close(NULL);
@@ -279,6 +413,9 @@ int main(void)
         cmocka_unit_test(test_decode_refuses_framing),
         cmocka_unit_test(test_decode_refuses_packets),
         cmocka_unit_test(test_encode_refuses),
+        cmocka_unit_test(test_revoke_round_trip),
+        cmocka_unit_test(test_revoke_decode_refuses),
+        cmocka_unit_test(test_revoke_encode_refuses),
         cmocka_unit_test(test_channel),
         cmocka_unit_test(test_publisher_without_redis),
     };

@@ -1,7 +1,8 @@
 /* Tests for realtime/server through its HTTP long-polling transport, over socketpairs on a private
  * loop: the handshake, CONNECT through the authenticator (accepted and refused), events with
  * acknowledgements to a registered handler, rooms and emitting to a room, to a user and from another
- * thread, the per-socket data and the disconnect hook, unknown sessions, and shutdown. */
+ * thread, the per-socket data and the disconnect hook, unknown sessions, disconnecting the sockets
+ * of a revoked token, and shutdown. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,13 +63,14 @@ static void cb_done(http_exchange *x, void *udata)
     (void)udata;
 }
 
-/* Accepts {"token":"good"} as USER, refuses anything else. */
+/* Accepts {"token":"good"} as USER (jti "aa", family "ff"), refuses anything else. */
 static void auth(rt_server *rt, rt_socket *s, const json_t *a, void *arg)
 {
     (void)rt;
     (void)arg;
     const char *tok = json_string_value(json_object_get(a, "token"));
     if (tok != NULL && strcmp(tok, "good") == 0) {
+        rt_socket_set_token(s, "aa", "ff");
         rt_connect_accept(s, USER);
         return;
     }
@@ -404,6 +406,35 @@ static void test_server_disconnects(void **state)
     assert_int_equal(f->hooks, 1);
 }
 
+static void test_revoked_token_disconnects(void **state)
+{
+    fixture *f = *state;
+    handshake(f);
+    post(f, "40{\"token\":\"good\"}");
+    expect(f, "40");
+    /* other users, other families, the kept family: the socket stays */
+    rt_revoke miss[] = {{.user_id = USER + 1, .all = true},
+                        {.user_id = USER, .family = "fe", .jti = "ab"},
+                        {.user_id = USER, .keep_family = "ff"},
+                        {.user_id = USER}};
+    for (size_t i = 0; i < sizeof miss / sizeof miss[0]; i++)
+        assert_int_equal(rt_disconnect_revoked(f->rt, &miss[i]), 0);
+    rt_stats st;
+    rt_stats_get(f->rt, &st);
+    assert_int_equal(st.connected, 1);
+    park(f);
+    /* queued as the auth service's threads queue it: its jti matches */
+    rt_revoke_async(f->rt, &(rt_revoke){.user_id = USER, .family = "fe", .jti = "aa"});
+    int status = 0;
+    char *body = response(f, &status);
+    assert_int_equal(status, 200);
+    assert_string_equal(body, "41"); /* DISCONNECT, then the session is gone */
+    free(body);
+    assert_int_equal(f->hooks, 1);
+    rt_stats_get(f->rt, &st);
+    assert_int_equal(st.sessions, 0);
+}
+
 static void test_shutdown_answers_parked_poll(void **state)
 {
     fixture *f = *state;
@@ -432,6 +463,7 @@ int main(void)
         T(test_bad_requests),
         T(test_registration_rules),
         T(test_server_disconnects),
+        T(test_revoked_token_disconnects),
         T(test_shutdown_answers_parked_poll),
     };
 #undef T
