@@ -21,7 +21,7 @@ import socketio
 
 import dbservers
 import nginx_kit
-from cluster_kit import Worker
+from cluster_kit import Worker, wait_until
 from conftest import TEST_DB, Client, RawConn, Server, assert_ok, free_port, run_cli
 from realtime_kit import Recorder, html_resume, start_interview
 
@@ -215,8 +215,9 @@ def test_upload_through_nginx_is_parsed_by_the_worker(cluster):
     rid, data = upload(api, tok, "Wang Fang")
     st = wait_status(api, tok, rid)
     assert st["status"] == "completed", st
-    done = [e for e in cluster.worker.log_events() if e.get("event") == "job_done" and e.get("resume_id") == rid]
-    assert done, f"the worker's log has no job_done for resume {rid}"
+    # the worker logs job_done just after it has recorded the result the status shows
+    wait_until(lambda: any(e.get("event") == "job_done" and e.get("resume_id") == rid
+                           for e in cluster.worker.log_events()), 10, f"job_done for resume {rid} in the worker's log")
     for srv in cluster.instances:
         assert '"job_done"' not in srv.log_text(), "a serve instance ran a job with JOB_WORKERS=0"
     # STORAGE=db: both instances serve the file, and neither keeps it on its disk
@@ -422,6 +423,11 @@ def test_two_workers_share_the_queue_without_double_work(cluster):
     finally:
         rc = second.stop()
     assert rc == 0, f"second worker exit code {rc}"
-    done = [e["resume_id"] for w in (cluster.worker, second) for e in w.log_events()
-            if e.get("event") == "job_done" and e.get("resume_id") in rids]
-    assert sorted(done) == sorted(rids), f"jobs done more than once or not at all: {sorted(done)} vs {sorted(rids)}"
+
+    def done():
+        return [e["resume_id"] for w in (cluster.worker, second) for e in w.log_events()
+                if e.get("event") == "job_done" and e.get("resume_id") in rids]
+
+    # the first worker logs job_done just after recording the result the status shows
+    wait_until(lambda: set(done()) == set(rids), 10, "a job_done line for every upload")
+    assert sorted(done()) == sorted(rids), f"jobs done more than once: {sorted(done())} vs {sorted(rids)}"
