@@ -2,7 +2,6 @@
  * written through a temporary file, the URL set on the answer once the file is in place. */
 #include "services/answer_audio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/fsdir.h"
 
 #define RATE 16000
 #define WAV_HEADER 44
@@ -178,24 +179,10 @@ ig_status answer_audio_open(ig_store *st, const char *data_dir, int64_t user_id,
 
 ig_status answer_audio_remove_user(const char *data_dir, int64_t user_id, ig_err *err)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
+    char dir[PATH_MAX];
     ig_status rc = path_of(data_dir, user_id, 0, dir, sizeof dir, err);
     if (rc != IG_OK)
         return rc;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return errno == ENOENT ? IG_OK : status_errf(err, IG_EIO, "cannot open %s: %s", dir, strerror(errno));
-    struct dirent *de;
     /* only recordings (and a save's temporary file) live there */
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        int n = snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (rc == IG_OK && (n < 0 || (size_t)n >= sizeof path || (unlink(path) != 0 && errno != ENOENT)))
-            rc = status_errf(err, IG_EIO, "cannot remove %s: %s", path, strerror(errno));
-    }
-    closedir(d);
-    if (rc == IG_OK && rmdir(dir) != 0 && errno != ENOENT)
-        rc = status_errf(err, IG_EIO, "cannot remove %s: %s", dir, strerror(errno));
-    return rc;
+    return fsdir_remove_flat(dir, err);
 }

@@ -3,7 +3,6 @@
 #include "services/resumes.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fsdir.h"
 #include "core/utf8.h"
 
 #include "jobs/wakeup.h"
@@ -696,27 +696,13 @@ ig_status resumes_open_file(const resumes_service *svc, int64_t user_id, int64_t
 
 ig_status resumes_remove_user_files(const resumes_service *svc, int64_t user_id, ig_err *err)
 {
-    char rel[32], dir[PATH_MAX + 1], path[PATH_MAX + 1];
+    char rel[32], dir[PATH_MAX + 1];
     snprintf(rel, sizeof rel, "%lld", (long long)user_id);
     ig_status rc = full_path(svc, rel, dir, sizeof dir, err);
     if (rc != IG_OK)
         return rc;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return errno == ENOENT ? IG_OK : status_errf(err, IG_EIO, "cannot open %s: %s", dir, strerror(errno));
-    struct dirent *de;
     /* only files live there: the service never makes subdirectories */
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        int n = snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (rc == IG_OK && (n < 0 || (size_t)n >= sizeof path || (unlink(path) != 0 && errno != ENOENT)))
-            rc = status_errf(err, IG_EIO, "cannot remove %s: %s", path, strerror(errno));
-    }
-    closedir(d);
-    if (rc == IG_OK && rmdir(dir) != 0 && errno != ENOENT)
-        rc = status_errf(err, IG_EIO, "cannot remove %s: %s", dir, strerror(errno));
-    return rc;
+    return fsdir_remove_flat(dir, err);
 }
 
 /* ---- structured resume edits ---- */
